@@ -1,0 +1,52 @@
+/**
+ * What the session layer needs to know about a neighbour, and what it learns in OPEN.
+ */
+import type { Family } from '../wire/family.js';
+
+export interface SessionConfig {
+  /** Neighbour address (IPv4 or IPv6, textual). */
+  readonly peerAddress: string;
+  /** TCP port of the neighbour (179). */
+  readonly peerPort: number;
+  /** Source address for outgoing connections; undefined lets the kernel choose. */
+  readonly localAddress?: string;
+  readonly localAs: number;
+  /** The AS we expect; undefined accepts whatever the peer says (bgpipe extension for
+   *  dynamic neighbours in a peer group without peer-as, like FRR's `remote-as external|internal`). */
+  readonly peerAs?: number;
+  readonly routerId: string;
+  /** Only wait for the peer to connect (GoBGP transport.config.passive-mode). */
+  readonly passive: boolean;
+  /** Proposed hold time in seconds (0 = no keepalives, RFC 4271 §4.2). */
+  readonly holdTime: number;
+  /** Keepalive interval in seconds; scaled down with the negotiated hold time. */
+  readonly keepaliveInterval: number;
+  readonly connectRetryTime: number;
+  /** Families offered in the Multiprotocol capability. */
+  readonly families: readonly Family[];
+  /** Offer graceful restart (RFC 4724) with this restart time; undefined: do not offer. */
+  readonly gracefulRestartTime?: number;
+  /** Name sent in the FQDN capability; undefined: do not send it. */
+  readonly hostname?: string;
+}
+
+/** The outcome of the OPEN exchange (RFC 4271 §4.2, RFC 5492). */
+export interface Negotiated {
+  readonly peerAs: number;
+  readonly peerRouterId: string;
+  readonly holdTime: number;
+  readonly keepaliveInterval: number;
+  readonly as4: boolean;
+  readonly families: ReadonlySet<Family>;
+  readonly routeRefresh: boolean;
+  readonly enhancedRouteRefresh: boolean;
+  readonly extendedMessage: boolean;
+  /** The peer's graceful restart capability, when it sent one. */
+  readonly peerGracefulRestart?: { readonly restarting: boolean; readonly restartTime: number; readonly families: readonly Family[] };
+  /** Families the peer said it can send with Add-Path (parsed, not used for now). */
+  readonly peerAddPath: ReadonlyMap<Family, number>;
+  readonly peerHostname?: string;
+  readonly ibgp: boolean;
+}
+
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
