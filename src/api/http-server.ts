@@ -1,0 +1,154 @@
+/**
+ * The daemon's local HTTP API (127.0.0.1:8082 by default, bagpipe-bgp's address):
+ *   GET /ping                         bagpipe-bgp compatible restart detector
+ *   GET /bgpipe/v1/global             GlobalView
+ *   GET /bgpipe/v1/neighbors[/ADDR]   NeighborView
+ *   GET /bgpipe/v1/rib?family=F       Loc-RIB; &neighbor=ADDR&table=in|out for Adj-RIBs
+ *   GET /metrics                      Prometheus text format
+ *   GET /looking-glass/summary, /looking-glass/bgp/peers   bagpipe-bgp looking-glass shapes
+ * The bagpipe REST attach API joins this server in the VPN instances work.
+ */
+import http from 'node:http';
+import type { Logger } from '../util/log.js';
+import type { BgpipeModel } from './model.js';
+import type { Metrics } from './metrics.js';
+
+type Handler = (url: URL, req: http.IncomingMessage) => Promise<Reply> | Reply;
+interface Reply {
+  status: number;
+  body: unknown;
+  /** Body already serialised (the ping integer, metrics text). */
+  raw?: string;
+  contentType?: string;
+}
+
+export interface HttpApiOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly model: BgpipeModel;
+  readonly metrics: Metrics;
+  readonly ping: string;
+  readonly log: Logger;
+}
+
+export class HttpApi {
+  private server: http.Server | undefined;
+  private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+
+  constructor(private readonly options: HttpApiOptions) {
+    const { model } = options;
+    this.get(/^\/ping(\.json)?\/?$/, () => ({ status: 200, body: null, raw: options.ping }));
+    this.get(/^\/bgpipe\/v1\/global\/?$/, () => ({ status: 200, body: model.global() }));
+    this.get(/^\/bgpipe\/v1\/neighbors\/?$/, () => ({ status: 200, body: model.neighbors() }));
+    this.get(/^\/bgpipe\/v1\/neighbors\/([^/]+)\/?$/, (url) => {
+      const address = decodeURIComponent(url.pathname.split('/')[4]!);
+      const n = model.neighbor(address);
+      return n ? { status: 200, body: n } : notFound(`no neighbor ${address}`);
+    });
+    this.get(/^\/bgpipe\/v1\/rib\/?$/, (url) => this.rib(url));
+    this.get(/^\/metrics\/?$/, async () => ({
+      status: 200,
+      body: null,
+      raw: await options.metrics.registry.metrics(),
+      contentType: options.metrics.registry.contentType,
+    }));
+    this.get(/^\/looking-glass\/summary\/?$/, () => {
+      const g = model.global();
+      const neighbors = model.neighbors();
+      return {
+        status: 200,
+        body: {
+          BGP_established_peers: neighbors.filter((n) => n.state === 'Established').length,
+          local_routes_count: 0,
+          received_routes_count: neighbors.reduce((sum, n) => sum + n.prefixes.reduce((s, p) => s + p.received, 0), 0),
+          vpn_instances_count: 0,
+          warnings: [],
+          router_id: g.routerId,
+          as: g.as,
+        },
+      };
+    });
+    this.get(/^\/looking-glass\/bgp\/peers\/?$/, (url, req) => ({
+      status: 200,
+      body: model.neighbors().map((n) => ({
+        id: n.address,
+        state: n.state,
+        href: `http://${req.headers.host ?? url.host}/looking-glass/bgp/peers/${n.address}`,
+      })),
+    }));
+  }
+
+  async listen(): Promise<void> {
+    const server = http.createServer((req, res) => void this.serve(req, res));
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.options.log.info({ host: this.options.host, port: this.port }, 'API listening');
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private get(pattern: RegExp, handler: Handler): void {
+    this.routes.push({ method: 'GET', pattern, handler });
+  }
+
+  private rib(url: URL): Reply {
+    const { model } = this.options;
+    const family = url.searchParams.get('family') ?? 'ipv4-unicast';
+    const neighbor = url.searchParams.get('neighbor');
+    if (neighbor) {
+      const table = url.searchParams.get('table') ?? 'in';
+      if (table !== 'in' && table !== 'out') return badRequest(`table must be "in" or "out", got "${table}"`);
+      const paths = table === 'in' ? model.adjRibIn(neighbor, family) : model.adjRibOut(neighbor, family);
+      return paths ? { status: 200, body: paths } : notFound(`no neighbor ${neighbor} or unknown family ${family}`);
+    }
+    const rib = model.rib(family);
+    return rib ? { status: 200, body: rib } : badRequest(`family: unknown address family "${family}"`);
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    let reply: Reply;
+    try {
+      const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
+      const route = matching.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD'));
+      if (route) reply = await route.handler(url, req);
+      else if (matching.length > 0) reply = { status: 405, body: { code: 405, title: 'Method Not Allowed', description: '' } };
+      else reply = { status: 404, body: { code: 404, title: 'Not Found', description: null } };
+    } catch (err) {
+      this.options.log.error({ err, url: req.url }, 'API handler failed');
+      reply = { status: 500, body: { code: 500, title: 'Internal Server Error', description: String(err) } };
+    }
+    const text = reply.raw ?? JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType ?? 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  }
+}
+
+function notFound(description: string): Reply {
+  return { status: 404, body: { code: 404, title: 'Not Found', description } };
+}
+
+function badRequest(description: string): Reply {
+  return { status: 400, body: { code: 400, title: 'Bad Request', description } };
+}
