@@ -54,4 +54,7 @@ export interface BestPathChange {
 export interface OutboundBatch {
   readonly announced: readonly Announcement[];
   readonly withdrawn: readonly Withdrawal[];
+  /** Families whose initial table has now been handed over in full: send End-of-RIB for each
+   *  (RFC 4724 §2) after this batch's UPDATEs. Empty in most batches. */
+  readonly endOfRib: readonly Family[];
 }

@@ -1,0 +1,193 @@
+/**
+ * The decision process (RFC 4271 §9.1), as one comparator over two candidate paths.
+ *
+ * RFC 4271 §9.1.2, Phase 2: Route Selection
+ *   "The Phase 2 decision function is invoked on completion of Phase 1. [...] For each set of
+ *    destinations for which a feasible route exists in the Adj-RIBs-In, the local speaker's BGP
+ *    process identifies the route that has: a) the highest degree of preference of any route to
+ *    the same set of destinations, or b) is the only route to that destination [...]"
+ *   "If the NEXT_HOP attribute of a BGP route depicts an address that is not resolvable, or if it
+ *    would become unresolvable if the route was installed in the routing table, the BGP route
+ *    MUST be excluded from the Phase 2 decision function."
+ *   "If the AS_PATH attribute of a BGP route contains an AS loop, the BGP route should be
+ *    excluded from the Phase 2 decision function."
+ *
+ * RFC 4271 §9.1.2.2, Breaking Ties (Phase 2)
+ *   "a) Remove from consideration all routes that are not tied for having the smallest number of
+ *       AS numbers present in their AS_PATH attributes. [...] an AS_SET counts as 1 [...]
+ *    b) Remove from consideration all routes that are not tied for having the lowest Origin
+ *       number in their Origin attribute.
+ *    c) Remove from consideration routes with less-preferred MULTI_EXIT_DISC attributes.
+ *       MULTI_EXIT_DISC is only comparable between routes learned from the same neighboring AS
+ *       [...] routes that do not have the MULTI_EXIT_DISC attribute are considered to have the
+ *       lowest possible MULTI_EXIT_DISC value.
+ *    d) If at least one of the candidate routes was received via EBGP, remove from
+ *       consideration all routes that were received via IBGP.
+ *    e) Remove from consideration any routes with less-preferred interior cost. [...]
+ *    f) Remove from consideration all routes other than the route that was advertised by the
+ *       BGP speaker with the lowest BGP Identifier value.
+ *    g) Prefer the route received from the lowest peer address."
+ *
+ * RFC 4456 §9: "the ORIGINATOR_ID SHOULD be treated as the BGP Identifier of the BGP speaker that
+ * has advertised the route", and "a route with a shorter CLUSTER_LIST length" is preferred just
+ * before the peer address. RFC 5065 §5.3: confederation segments do not count in the length.
+ *
+ * MED is compared pairwise, as every implementation without "deterministic-med" does: with three
+ * or more paths from two neighbour ASes the outcome can depend on the order the paths are seen
+ * (RFC 3345). Loc-RIB scans newest first, so the result is still a function of arrival order.
+ */
+import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import { compareAddresses, routerIdValue } from './address.js';
+import { NO_PATHS, type Dest, type Path } from './path.js';
+
+/** RFC 4271 §5.1.5 / FRR, BIRD, GoBGP: LOCAL_PREF of a path that has none. */
+export const DEFAULT_LOCAL_PREF = 100;
+
+export interface MultipathOptions {
+  readonly ebgp: boolean;
+  readonly ibgp: boolean;
+  readonly maxPaths: number;
+}
+
+/** <0: a is preferred; >0: b is preferred; 0: equal through step 7 (IGP cost). */
+export function compareThroughIgp(a: Path, b: Path): number {
+  // 0. Only eligible paths (next hop usable, no AS_PATH / ORIGINATOR_ID / CLUSTER_LIST loop)
+  //    reach the Loc-RIB list; this guards the comparator's contract if one ever does.
+  if (a.eligible !== b.eligible) return a.eligible ? -1 : 1;
+  const x = a.attributes;
+  const y = b.attributes;
+  if (x === y && a.ebgp === b.ebgp && (a.peer === undefined) === (b.peer === undefined)) return 0;
+
+  // 1. Highest LOCAL_PREF (§9.1.1: for eBGP paths the value import policy gave, else the default).
+  const lx = x.localPref ?? DEFAULT_LOCAL_PREF;
+  const ly = y.localPref ?? DEFAULT_LOCAL_PREF;
+  if (lx !== ly) return ly - lx;
+
+  // 2. Locally originated (config, API) over learned.
+  const localA = a.peer === undefined;
+  if (localA !== (b.peer === undefined)) return localA ? -1 : 1;
+
+  // 3. Shortest AS_PATH (§9.1.2.2 a): AS_SET counts 1, confederation segments 0.
+  const px = asPathLength(x.asPath);
+  const py = asPathLength(y.asPath);
+  if (px !== py) return px - py;
+
+  // 4. Lowest ORIGIN (§9.1.2.2 b): IGP < EGP < INCOMPLETE.
+  if (x.origin !== y.origin) return x.origin - y.origin;
+
+  // 5. Lowest MED, only between paths from the same neighbour AS (§9.1.2.2 c); missing = 0.
+  if (neighbourAs(x) === neighbourAs(y)) {
+    const mx = x.med ?? 0;
+    const my = y.med ?? 0;
+    if (mx !== my) return mx - my;
+  }
+
+  // 6. eBGP over iBGP (§9.1.2.2 d).
+  if (a.ebgp !== b.ebgp) return a.ebgp ? -1 : 1;
+
+  // 7. Lowest IGP cost to the next hop (§9.1.2.2 e): bgpipe resolves no next hops; all equal.
+  return 0;
+}
+
+/** The full order: <0 when a is the better path. Total for paths from different sources. */
+export function comparePaths(a: Path, b: Path): number {
+  const c = compareThroughIgp(a, b);
+  if (c !== 0) return c;
+
+  // 8. Oldest of two eBGP paths (RFC 5004 §2), to avoid churn between equally good external
+  //    paths. `sequence` is the receive order, so this stays deterministic for a given input.
+  if (a.ebgp && b.ebgp && a.sequence !== b.sequence) return a.sequence - b.sequence;
+
+  // 9. Lowest BGP Identifier (§9.1.2.2 f); ORIGINATOR_ID stands in for it (RFC 4456 §9).
+  const ia = originOf(a);
+  const ib = originOf(b);
+  if (ia !== ib) return ia - ib;
+
+  // 10. Shortest CLUSTER_LIST (RFC 4456 §9).
+  const ca = a.attributes.clusterList?.length ?? 0;
+  const cb = b.attributes.clusterList?.length ?? 0;
+  if (ca !== cb) return ca - cb;
+
+  // 11. Lowest peer address (§9.1.2.2 g). Local paths have none and sort first.
+  if (a.peer === undefined || b.peer === undefined) return a.peer === undefined ? (b.peer === undefined ? 0 : -1) : 1;
+  return compareAddresses(a.peer.address, b.peer.address);
+}
+
+function originOf(p: Path): number {
+  const id = p.attributes.originatorId ?? p.peer?.routerId;
+  return id === undefined ? 0 : routerIdValue(id);
+}
+
+export function asPathLength(path: readonly AsPathSegment[]): number {
+  let n = 0;
+  for (const s of path) {
+    if (s.type === AsPathSegmentType.Sequence) n += s.asns.length;
+    else if (s.type === AsPathSegmentType.Set) n += 1;
+  }
+  return n;
+}
+
+/**
+ * The AS a path was learned from (§9.1.2.2 c): the first AS of the leading AS_SEQUENCE, skipping
+ * confederation segments. 0 stands for our own AS: a path originated inside it, or an aggregate
+ * whose AS_PATH is empty or begins with an AS_SET.
+ */
+export function neighbourAs(a: PathAttributes): number {
+  for (const s of a.asPath) {
+    if (s.type === AsPathSegmentType.ConfedSequence || s.type === AsPathSegmentType.ConfedSet) continue;
+    if (s.type === AsPathSegmentType.Sequence && s.asns.length > 0) return s.asns[0]!;
+    return 0;
+  }
+  return 0;
+}
+
+/** Result bits of `decide`. */
+export const BEST_CHANGED = 1;
+export const MULTIPATH_CHANGED = 2;
+
+/**
+ * Runs the decision for one destination: sets dest.best and dest.multipath and says what changed.
+ * A destination with one path (the common case) costs no comparison at all.
+ */
+export function decide(dest: Dest, mp: MultipathOptions | undefined): number {
+  const before = dest.best;
+  const head = dest.head;
+  let best = head;
+  if (head !== undefined && head.next !== undefined) {
+    for (let p: Path | undefined = head.next; p !== undefined; p = p.next) if (comparePaths(p, best!) < 0) best = p;
+  }
+  dest.best = best;
+  let changed = best !== before ? BEST_CHANGED : 0;
+  if (mp !== undefined) {
+    const set = best === undefined || dest.count < 2 ? NO_PATHS : multipathSet(dest, best, mp);
+    if (!samePaths(set, dest.multipath)) {
+      dest.multipath = set;
+      changed |= MULTIPATH_CHANGED;
+    }
+  }
+  return changed;
+}
+
+/** Paths equal to best through step 7, from the same neighbour AS when eBGP (FRR's default
+ *  without "as-path multipath-relax"), best first then by preference, at most maxPaths. */
+function multipathSet(dest: Dest, best: Path, mp: MultipathOptions): readonly Path[] {
+  if (best.peer === undefined || !(best.ebgp ? mp.ebgp : mp.ibgp) || mp.maxPaths < 2) return NO_PATHS;
+  const nas = neighbourAs(best.attributes);
+  const set: Path[] = [];
+  for (let p = dest.head; p !== undefined; p = p.next) {
+    if (p === best || compareThroughIgp(p, best) !== 0) continue;
+    if (best.ebgp && neighbourAs(p.attributes) !== nas) continue;
+    set.push(p);
+  }
+  if (set.length === 0) return NO_PATHS;
+  set.sort(comparePaths);
+  set.unshift(best);
+  if (set.length > mp.maxPaths) set.length = mp.maxPaths;
+  return set;
+}
+
+function samePaths(a: readonly Path[], b: readonly Path[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

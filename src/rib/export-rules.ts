@@ -1,0 +1,145 @@
+/**
+ * What the protocol itself requires when a best path is offered to a peer, before export policy
+ * (which rib.ts runs last):
+ *
+ *  - RFC 4271 §9.2 / §9.1.3: never back to the peer it came from (the caller checks identity);
+ *  - RFC 4271 §9.2.1: a route learned from an internal peer is not sent to internal peers...
+ *  - RFC 4456 §6: ...unless we reflect it: from a client to all other clients and non-clients,
+ *    from a non-client to clients only; eBGP-learned and local routes go to everyone. Reflecting
+ *    sets ORIGINATOR_ID when absent and prepends our CLUSTER_ID to CLUSTER_LIST (§8);
+ *  - to an external peer (RFC 4271 §5.1): prepend our AS (§5.1.2), next hop = our address
+ *    (§5.1.3), no LOCAL_PREF (§5.1.5), no ORIGINATOR_ID / CLUSTER_LIST (RFC 4456 §8: they never
+ *    leave the AS), no MED learned from another AS (§5.1.4), no confederation segments
+ *    (RFC 5065 §5.3);
+ *  - to an internal peer: LOCAL_PREF always present (§5.1.5), next hop kept (§5.1.3) unless the
+ *    peer is configured next-hop-self or the route is ours with an unspecified next hop;
+ *  - optional non-transitive attributes bgpipe does not know are not passed on (§5, §9.1.4 ...).
+ *
+ * The result depends only on the attribute set, the source peer and the target peer, all
+ * unchanging while the sessions are up, so it is cached per (target, source, attribute set):
+ * a million routes sharing one set cost one derivation and a few pointer compares each.
+ */
+import { AsPathSegmentType, AttrFlag, type PathAttributes } from '../wire/attributes/types.js';
+import type { Family } from '../wire/family.js';
+import { isUnspecified, localNextHop } from './address.js';
+import { prependAsPath, type AttrPatch, type AttrSets } from './attr-set.js';
+import { DEFAULT_LOCAL_PREF } from './best-path.js';
+import type { RibPeer } from './types.js';
+
+export interface ExportContext {
+  readonly attrSets: AttrSets;
+  readonly clusterId: string;
+}
+
+export function isIbgp(peer: RibPeer): boolean {
+  return peer.peerAs === peer.localAs;
+}
+
+/** The attributes to send `target` for a best path from `source` (undefined: this speaker), or
+ *  undefined when the rules say it must not be sent to that peer. */
+export function exportAttributes(
+  ctx: ExportContext,
+  family: Family,
+  attrs: PathAttributes,
+  source: RibPeer | undefined,
+  target: RibPeer,
+): PathAttributes | undefined {
+  const toIbgp = isIbgp(target);
+  const fromIbgp = source !== undefined && isIbgp(source);
+  const patch: AttrPatch = {};
+
+  if (toIbgp) {
+    if (fromIbgp) {
+      // RFC 4456 §6: a non-client's route is reflected to clients only.
+      if (!source.routeReflectorClient && !target.routeReflectorClient) return undefined;
+      patch.originatorId = attrs.originatorId ?? source.routerId;
+      patch.clusterList = [ctx.clusterId, ...(attrs.clusterList ?? [])];
+    }
+    if (attrs.localPref === undefined) patch.localPref = DEFAULT_LOCAL_PREF;
+    if (target.nextHopSelf || (source === undefined && isUnspecified(attrs.nextHop))) {
+      patch.nextHop = localNextHop(family, target.localAddress, target.localAddressV6);
+      patch.nextHopLinkLocal = undefined;
+    }
+  } else {
+    const path = attrs.asPath.some(isConfedSegment) ? attrs.asPath.filter((s) => !isConfedSegment(s)) : attrs.asPath;
+    patch.asPath = prependAsPath(path, target.localAs);
+    patch.nextHop = localNextHop(family, target.localAddress, target.localAddressV6);
+    patch.nextHopLinkLocal = undefined;
+    patch.localPref = undefined;
+    patch.originatorId = undefined;
+    patch.clusterList = undefined;
+    if (attrs.med !== undefined && medFromOtherAs(attrs, source)) patch.med = undefined;
+  }
+
+  if (attrs.unknown !== undefined && attrs.unknown.some((u) => (u.flags & AttrFlag.Transitive) === 0)) {
+    const kept = attrs.unknown.filter((u) => (u.flags & AttrFlag.Transitive) !== 0);
+    patch.unknown = kept.length > 0 ? kept : undefined;
+  }
+  return ctx.attrSets.derive(attrs, patch);
+}
+
+function isConfedSegment(s: { readonly type: number }): boolean {
+  return s.type === AsPathSegmentType.ConfedSequence || s.type === AsPathSegmentType.ConfedSet;
+}
+
+/** RFC 4271 §5.1.4: a MED received from a neighbouring AS MUST NOT go to other ASes. A MED on
+ *  our own route, or on an internal route whose AS_PATH holds no external AS, was set inside the
+ *  AS and may be sent. */
+function medFromOtherAs(attrs: PathAttributes, source: RibPeer | undefined): boolean {
+  if (source === undefined) return false;
+  if (!isIbgp(source)) return true;
+  return attrs.asPath.some((s) => !isConfedSegment(s) && s.asns.length > 0);
+}
+
+/**
+ * Per target peer: (source peer, family, best path's attribute set) → attributes to send, null
+ * for "not to this peer" (the family matters only through the next hop we put in). Weakly keyed by the attribute set, so sets nobody uses are not pinned; the
+ * last answer is kept apart, since routes arrive in runs that share one set.
+ */
+export class ExportCache {
+  private readonly bySource = new Map<number, WeakMap<PathAttributes, PathAttributes | null>>();
+  private lastSlot = -1;
+  private lastAttrs: PathAttributes | undefined = undefined;
+  private lastResult: PathAttributes | null = null;
+
+  /** `sourceId` -1 is this speaker. */
+  lookup(
+    ctx: ExportContext,
+    family: Family,
+    attrs: PathAttributes,
+    sourceId: number,
+    source: RibPeer | undefined,
+    target: RibPeer,
+  ): PathAttributes | null {
+    const slot = slotOf(sourceId, family);
+    if (attrs === this.lastAttrs && slot === this.lastSlot) return this.lastResult;
+    let m = this.bySource.get(slot);
+    if (m === undefined) {
+      m = new WeakMap();
+      this.bySource.set(slot, m);
+    }
+    let r = m.get(attrs);
+    if (r === undefined) {
+      r = exportAttributes(ctx, family, attrs, source, target) ?? null;
+      m.set(attrs, r);
+    }
+    this.lastSlot = slot;
+    this.lastAttrs = attrs;
+    this.lastResult = r;
+    return r;
+  }
+
+  /** A source peer went down: its ids are never reused, so drop what was cached for it. */
+  forgetSource(sourceId: number): void {
+    for (const slot of this.bySource.keys()) if (Math.floor(slot / FAMILY_SPAN) === sourceId + 1) this.bySource.delete(slot);
+    this.lastSlot = -1;
+    this.lastAttrs = undefined;
+  }
+}
+
+/** Families are (AFI << 8) | SAFI, below 2^24. */
+const FAMILY_SPAN = 0x1000000;
+
+function slotOf(sourceId: number, family: Family): number {
+  return (sourceId + 1) * FAMILY_SPAN + family;
+}

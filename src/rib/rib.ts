@@ -1,0 +1,420 @@
+/**
+ * DOC: the Routing Information Base (RFC 4271 §3.2, §9).
+ *
+ * Decoded UPDATEs go in (`receive`), local routes go in (`originate`); each peer pulls packed
+ * batches out (`takeOutbound`) when told it has work (`onOutbound`). In between:
+ *
+ *   Adj-RIB-In (adj-rib-in.ts) → loop checks (import-rules.ts) → import policy
+ *     → Loc-RIB + decision (loc-rib.ts, best-path.ts) → onBestPathChange (the FIB)
+ *     → export rules (export-rules.ts) → export policy → Adj-RIB-Out (adj-rib-out.ts)
+ *
+ * Only best paths are advertised (no ADD-PATH). Everything is synchronous: a call returns with
+ * all its consequences queued, and onOutbound is called at the end of the call, never in the
+ * middle of one, so a handler may call takeOutbound straight away.
+ *
+ * Supported standards: RFC 4271 (decision process, update packing), RFC 4456 (route
+ * reflection), RFC 5004 (oldest external path), RFC 4724 §2 (End-of-RIB on a new session).
+ */
+import type { PathAttributes } from '../wire/attributes/types.js';
+import type { Family } from '../wire/family.js';
+import type { Announcement, UpdateMessage, Withdrawal } from '../wire/messages.js';
+import type { Nlri } from '../wire/nlri/types.js';
+import { AdjRibIn, type AdjRibInTable } from './adj-rib-in.js';
+import { AdjRibOut } from './adj-rib-out.js';
+import { AttrSets } from './attr-set.js';
+import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
+import { ExportCache, isIbgp, type ExportContext } from './export-rules.js';
+import { isEligible, type LoopContext } from './import-rules.js';
+import { LocRib } from './loc-rib.js';
+import { Path, type Dest } from './path.js';
+import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
+
+/** Returns the attributes to use (the same object, a modified one, or undefined to reject). */
+export type PolicyFn = (peer: RibPeer | undefined, family: Family, nlri: Nlri, attrs: PathAttributes) => PathAttributes | undefined;
+
+export interface PeerPolicy {
+  readonly import?: PolicyFn | undefined;
+  readonly export?: PolicyFn | undefined;
+}
+
+export interface RibOptions {
+  localAs: number;
+  routerId: string;
+  /** RFC 4456 §7; default routerId. */
+  clusterId?: string;
+  /** ECMP set kept for the FIB; maxPaths defaults to 8. */
+  multipath?: { ebgp?: boolean; ibgp?: boolean; maxPaths?: number };
+}
+
+export interface RibCounters {
+  /** Paths in Adj-RIB-In. */
+  received: number;
+  /** Of those, paths taking part in the decision (import policy accepted, no loop). */
+  accepted: number;
+  /** NLRI the peer has from us (Adj-RIB-Out as sent). */
+  advertised: number;
+}
+
+/** Where paths come from: a peer, or this speaker (id -1, no peer). */
+class Source {
+  readonly adjIn = new AdjRibIn();
+  importPolicy: PolicyFn | undefined = undefined;
+  constructor(
+    readonly id: number,
+    readonly peer: RibPeer | undefined,
+    readonly ebgp: boolean,
+  ) {}
+}
+
+class PeerState extends Source {
+  readonly out = new Map<Family, AdjRibOut>();
+  /** Families whose End-of-RIB is owed once their initial table has been taken (RFC 4724 §2). */
+  readonly eorPending = new Set<Family>();
+  readonly exportCache = new ExportCache();
+  exportPolicy: PolicyFn | undefined = undefined;
+  /** onOutbound was called (or is about to be) and takeOutbound has not run since. */
+  notified = false;
+  constructor(override readonly peer: RibPeer) {
+    super(peer.id, peer, !isIbgp(peer));
+  }
+}
+
+/** A peer's Adj-RIB-Out for one family, as the list walked on each best path change. */
+interface Target {
+  readonly st: PeerState;
+  readonly out: AdjRibOut;
+}
+
+const LOCAL_ID = -1;
+const NO_ROUTES: readonly Route[] = Object.freeze([]);
+
+export class Rib {
+  onOutbound: ((peerId: number) => void) | undefined = undefined;
+  /** Called synchronously for every change; the handler must not call back into the Rib. */
+  onBestPathChange: ((change: BestPathChange) => void) | undefined = undefined;
+
+  private readonly attrSets = new AttrSets();
+  private readonly loopCtx: LoopContext;
+  private readonly exportCtx: ExportContext;
+  private readonly mp: MultipathOptions | undefined;
+  private readonly peers = new Map<number, PeerState>();
+  private readonly local = new Source(LOCAL_ID, undefined, false);
+  private readonly locRibs = new Map<Family, LocRib>();
+  private readonly targets = new Map<Family, Target[]>();
+  private notifyQueue: PeerState[] = [];
+  private sequence = 0;
+
+  constructor(opts: RibOptions) {
+    const clusterId = opts.clusterId ?? opts.routerId;
+    this.loopCtx = { localAs: opts.localAs, routerId: opts.routerId, clusterId };
+    this.exportCtx = { attrSets: this.attrSets, clusterId };
+    const m = opts.multipath;
+    this.mp = m !== undefined && (m.ebgp || m.ibgp) ? { ebgp: !!m.ebgp, ibgp: !!m.ibgp, maxPaths: m.maxPaths ?? 8 } : undefined;
+  }
+
+  // ===== sessions =====
+
+  addPeer(peer: RibPeer, policy?: PeerPolicy): void {
+    if (this.peers.has(peer.id)) throw new Error(`rib: peer ${peer.id} (${peer.address}) is already up`);
+    const st = new PeerState(peer);
+    st.importPolicy = policy?.import;
+    st.exportPolicy = policy?.export;
+    this.peers.set(peer.id, st);
+    for (const family of peer.families) {
+      const out = new AdjRibOut(family);
+      st.out.set(family, out);
+      st.eorPending.add(family);
+      const t: Target = { st, out };
+      const list = this.targets.get(family);
+      if (list === undefined) this.targets.set(family, [t]);
+      else list.push(t);
+      const loc = this.locRibs.get(family);
+      if (loc !== undefined) for (const d of loc.dests.values()) this.offer(t, family, d, false);
+    }
+    // Even an empty table owes an End-of-RIB per family.
+    if (!st.notified) this.schedule(st);
+    this.flush();
+  }
+
+  removePeer(peerId: number): void {
+    const st = this.peers.get(peerId);
+    if (st === undefined) return;
+    this.peers.delete(peerId);
+    for (const family of st.out.keys()) {
+      const list = this.targets.get(family);
+      if (list !== undefined) this.targets.set(family, list.filter((t) => t.st !== st));
+    }
+    for (const [family, table] of st.adjIn.tables) {
+      const loc = this.locRibs.get(family);
+      if (loc === undefined) continue;
+      for (const p of table.routes.values()) {
+        const d = p.dest;
+        if (d === undefined) continue;
+        d.remove(p);
+        this.settle(family, loc, d);
+      }
+    }
+    for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+    this.flush();
+  }
+
+  // ===== routes in =====
+
+  receive(peerId: number, update: UpdateMessage): void {
+    const st = this.peerState(peerId);
+    for (const w of update.withdrawn) {
+      const table = st.adjIn.table(w.family);
+      const loc = this.locRib(w.family);
+      for (const nlri of w.nlri) this.forget(table, w.family, loc, nlri);
+    }
+    for (const a of update.announced) {
+      const family = a.family;
+      let attrs = this.attrSets.intern(a.attributes);
+      // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored (import policy may set one).
+      if (st.ebgp && attrs.localPref !== undefined) attrs = this.attrSets.setLocalPref(attrs, undefined);
+      const eligible = isEligible(this.loopCtx, attrs, st.ebgp, st.peer.localAs);
+      const policy = st.importPolicy;
+      const table = st.adjIn.table(family);
+      const loc = this.locRib(family);
+      for (const nlri of a.nlri) {
+        const accepted = policy === undefined ? attrs : this.internOrReject(policy(st.peer, family, nlri, attrs));
+        this.learn(st, table, family, loc, nlri, attrs, accepted, eligible, ++this.sequence);
+      }
+    }
+    this.flush();
+  }
+
+  /** A local route (config, API). Next hop 0.0.0.0 / :: means "our address towards each peer". */
+  originate(family: Family, nlri: Nlri, attrs: PathAttributes): void {
+    const a = this.attrSets.intern(attrs);
+    this.learn(this.local, this.local.adjIn.table(family), family, this.locRib(family), nlri, a, a, true, ++this.sequence);
+    this.flush();
+  }
+
+  withdrawOriginated(family: Family, nlri: Nlri): void {
+    this.forget(this.local.adjIn.table(family), family, this.locRib(family), nlri);
+    this.flush();
+  }
+
+  /** Soft reconfiguration: replaces both policies (an absent one means none), re-runs import
+   *  over Adj-RIB-In and re-evaluates what the peer should have. */
+  setPolicy(peerId: number, policy: PeerPolicy): void {
+    const st = this.peerState(peerId);
+    st.importPolicy = policy.import;
+    st.exportPolicy = policy.export;
+    const imp = policy.import;
+    for (const [family, table] of st.adjIn.tables) {
+      const loc = this.locRib(family);
+      // Only existing keys are rewritten, which Map iteration tolerates.
+      for (const p of table.routes.values()) {
+        const accepted = imp === undefined ? p.received : this.internOrReject(imp(st.peer, family, p.nlri, p.received));
+        this.learn(st, table, family, loc, p.nlri, p.received, accepted, p.eligible, p.sequence);
+      }
+    }
+    for (const [family, out] of st.out) this.offerAll({ st, out }, family, false);
+    this.flush();
+  }
+
+  /** ROUTE-REFRESH (RFC 2918): everything we would send, again, even what the peer has. */
+  refreshPeer(peerId: number, family: Family): void {
+    const st = this.peerState(peerId);
+    const out = st.out.get(family);
+    if (out === undefined) return;
+    this.offerAll({ st, out }, family, true);
+    this.flush();
+  }
+
+  // ===== routes out =====
+
+  takeOutbound(peerId: number, maxRoutes = Infinity): OutboundBatch | undefined {
+    const st = this.peers.get(peerId);
+    if (st === undefined) return undefined;
+    st.notified = false;
+    const announced: Announcement[] = [];
+    const withdrawn: Withdrawal[] = [];
+    const endOfRib: Family[] = [];
+    let budget = Math.max(1, maxRoutes);
+    for (const [family, out] of st.out) {
+      if (out.pending > 0 && budget > 0) budget -= out.take(budget, announced, withdrawn);
+      if (out.pending === 0 && st.eorPending.delete(family)) endOfRib.push(family);
+    }
+    if (announced.length === 0 && withdrawn.length === 0 && endOfRib.length === 0) return undefined;
+    return { announced, withdrawn, endOfRib };
+  }
+
+  // ===== read side (API, CLI, looking glass) =====
+
+  *destinations(family: Family): Iterable<{ nlri: Nlri; paths: readonly Route[]; best: Route | undefined; multipath: readonly Route[] }> {
+    const loc = this.locRibs.get(family);
+    if (loc === undefined) return;
+    for (const d of loc.dests.values()) {
+      yield { nlri: d.nlri, paths: d.paths(), best: d.best, multipath: multipathOf(d) };
+    }
+  }
+
+  /** As received from the peer, before import policy; looping and rejected paths included. */
+  *adjRibIn(peerId: number, family: Family): Iterable<Route> {
+    const table = this.peers.get(peerId)?.adjIn.tables.get(family);
+    if (table === undefined) return;
+    for (const p of table.routes.values()) {
+      yield p.received === p.attributes ? p : { family, nlri: p.nlri, attributes: p.received, peer: p.peer, sequence: p.sequence };
+    }
+  }
+
+  adjRibOut(peerId: number, family: Family): Iterable<{ nlri: Nlri; attributes: PathAttributes }> {
+    return this.peers.get(peerId)?.out.get(family)?.sent() ?? [];
+  }
+
+  counters(peerId: number): Map<Family, RibCounters> {
+    const m = new Map<Family, RibCounters>();
+    const st = this.peers.get(peerId);
+    if (st === undefined) return m;
+    const get = (f: Family): RibCounters => {
+      let c = m.get(f);
+      if (c === undefined) m.set(f, (c = { received: 0, accepted: 0, advertised: 0 }));
+      return c;
+    };
+    for (const f of st.out.keys()) get(f);
+    for (const [f, t] of st.adjIn.tables) {
+      const c = get(f);
+      c.received = t.routes.size;
+      c.accepted = t.accepted;
+    }
+    for (const [f, out] of st.out) get(f).advertised = out.advertised;
+    return m;
+  }
+
+  /** Destinations in the Loc-RIB. */
+  routeCount(family: Family): number {
+    return this.locRibs.get(family)?.size ?? 0;
+  }
+
+  /** Distinct attribute sets alive (for metrics). */
+  get attributeSetCount(): number {
+    return this.attrSets.size;
+  }
+
+  // ===== internals =====
+
+  private peerState(peerId: number): PeerState {
+    const st = this.peers.get(peerId);
+    if (st === undefined) throw new Error(`rib: unknown peer ${peerId}`);
+    return st;
+  }
+
+  private locRib(family: Family): LocRib {
+    let loc = this.locRibs.get(family);
+    if (loc === undefined) {
+      loc = new LocRib();
+      this.locRibs.set(family, loc);
+    }
+    return loc;
+  }
+
+  private internOrReject(a: PathAttributes | undefined): PathAttributes | undefined {
+    return a === undefined ? undefined : this.attrSets.intern(a);
+  }
+
+  /** Records what `src` now says for `nlri` and runs the decision if the Loc-RIB changed. */
+  private learn(
+    src: Source,
+    table: AdjRibInTable,
+    family: Family,
+    loc: LocRib,
+    nlri: Nlri,
+    received: PathAttributes,
+    accepted: PathAttributes | undefined,
+    eligible: boolean,
+    sequence: number,
+  ): void {
+    const key = nlri.key;
+    const old = table.routes.get(key);
+    const isAccepted = accepted !== undefined;
+    if (
+      old !== undefined &&
+      old.received === received &&
+      old.eligible === eligible &&
+      old.accepted === isAccepted &&
+      (!isAccepted || old.attributes === accepted)
+    ) {
+      return; // a duplicate (refresh, or a policy change that changed nothing here)
+    }
+    const p = new Path(family, nlri, accepted ?? received, src.peer, sequence, received, isAccepted, eligible, src.ebgp);
+    table.routes.set(key, p);
+    let dest: Dest | undefined;
+    if (old !== undefined && old.dest !== undefined) {
+      dest = old.dest;
+      dest.remove(old);
+      table.accepted--;
+    }
+    if (isAccepted && eligible) {
+      dest = loc.insert(p, dest);
+      table.accepted++;
+    }
+    if (dest !== undefined) this.settle(family, loc, dest);
+  }
+
+  private forget(table: AdjRibInTable, family: Family, loc: LocRib, nlri: Nlri): void {
+    const key = nlri.key;
+    const old = table.routes.get(key);
+    if (old === undefined) return;
+    table.routes.delete(key);
+    const d = old.dest;
+    if (d === undefined) return;
+    d.remove(old);
+    table.accepted--;
+    this.settle(family, loc, d);
+  }
+
+  /** Runs the decision for a destination whose paths changed and passes the outcome on. */
+  private settle(family: Family, loc: LocRib, d: Dest): void {
+    const changed = decide(d, this.mp);
+    if (d.count === 0) loc.dropIfEmpty(d);
+    if (changed === 0) return;
+    const cb = this.onBestPathChange;
+    if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
+    if ((changed & BEST_CHANGED) === 0) return;
+    const list = this.targets.get(family);
+    if (list !== undefined) for (const t of list) this.offer(t, family, d, false);
+  }
+
+  private offerAll(t: Target, family: Family, force: boolean): void {
+    const loc = this.locRibs.get(family);
+    if (loc !== undefined) for (const d of loc.dests.values()) this.offer(t, family, d, force);
+  }
+
+  /** Puts what peer `t` should have for `d` into its Adj-RIB-Out (RFC 4271 §9.2). */
+  private offer(t: Target, family: Family, d: Dest, force: boolean): void {
+    const st = t.st;
+    const best = d.best;
+    let attrs: PathAttributes | null = null;
+    if (best !== undefined && best.peer !== st.peer) {
+      const source = best.peer;
+      attrs = st.exportCache.lookup(this.exportCtx, family, best.attributes, source === undefined ? LOCAL_ID : source.id, source, st.peer);
+      const policy = st.exportPolicy;
+      if (attrs !== null && policy !== undefined) attrs = this.internOrReject(policy(st.peer, family, d.nlri, attrs)) ?? null;
+    }
+    if (attrs !== null) t.out.announce(d.nlri, attrs, force);
+    else t.out.withdraw(d.nlri);
+    if (!st.notified && t.out.pending > 0) this.schedule(st);
+  }
+
+  private schedule(st: PeerState): void {
+    st.notified = true;
+    this.notifyQueue.push(st);
+  }
+
+  /** Tells peers about new work once the public call that made it is done. */
+  private flush(): void {
+    if (this.notifyQueue.length === 0) return;
+    const q = this.notifyQueue;
+    this.notifyQueue = [];
+    const cb = this.onOutbound;
+    for (const st of q) if (cb !== undefined && this.peers.get(st.id) === st) cb(st.id);
+  }
+}
+
+function multipathOf(d: Dest): readonly Route[] {
+  if (d.multipath.length > 0) return d.multipath;
+  return d.best === undefined ? NO_ROUTES : [d.best];
+}
