@@ -1,0 +1,131 @@
+/**
+ * Proves the interop harness against the real daemons alone (bgpiped is not
+ * involved): for each of FRR bgpd, BIRD 2 and ExaBGP, one lab (network
+ * namespace) with gobgpd on 10.99.0.1 / fd00:99::1 and the other daemon on
+ * 10.99.0.2 / fd00:99::2, one eBGP session over IPv4 carrying IPv4 and IPv6
+ * unicast. Routes go both ways and are read back through each receiver's
+ * normalized routes(); a withdrawal is seen; then the lab is destroyed and
+ * the namespace and every PID must be gone.
+ *
+ * Needs root (network namespaces) and the Debian packages gobgpd, frr, bird2,
+ * exabgp. Without root, createLab() throws: the test fails, loudly.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  createLab,
+  namespaceExists,
+  pidExists,
+  startBird,
+  startExabgp,
+  startFrr,
+  startGobgpd,
+  waitForNoRoute,
+  waitForRoute,
+  type Announcement,
+  type BgpDaemon,
+  type Lab,
+  type Route,
+} from './lib/index.js';
+
+const GOBGP = { v4: '10.99.0.1', v6: 'fd00:99::1', asn: 65001 };
+const PEER = { v4: '10.99.0.2', v6: 'fd00:99::2', asn: 65002 };
+
+type StartPeer = (lab: Lab) => Promise<BgpDaemon>;
+
+/** The announcements both directions use; FRR and BIRD ignore nextHop (they send their own). */
+function ann(nextHop: string, med: number, community: string, asPath?: number[]): Announcement {
+  return { nextHop, med, communities: [community], ...(asPath !== undefined ? { asPath } : {}) };
+}
+
+function assertRoute(r: Route, expect: Partial<Route>, where: string): void {
+  for (const [k, v] of Object.entries(expect)) {
+    assert.deepEqual(r[k as keyof Route], v, `${where}: ${k} of ${r.prefix}: ${JSON.stringify(r)}`);
+  }
+}
+
+function pairing(name: string, startPeer: StartPeer): void {
+  describe(`gobgpd ↔ ${name}`, () => {
+    let lab: Lab | undefined;
+    after(async () => {
+      await lab?.destroy(); // also on failure; process exit is the fallback
+    });
+
+    it('establishes, carries IPv4 and IPv6 both ways, withdraws, and cleans up', async () => {
+      const t0 = Date.now();
+      lab = await createLab(name);
+      for (const a of [GOBGP.v4, GOBGP.v6, PEER.v4, PEER.v6]) await lab.addAddress(a);
+
+      const gobgp = await startGobgpd(lab, {
+        routerId: GOBGP.v4,
+        asn: GOBGP.asn,
+        listenAddress: [GOBGP.v4, GOBGP.v6],
+        neighbors: [{ address: PEER.v4, asn: PEER.asn }],
+      });
+      const peer = await startPeer(lab);
+      await Promise.all([gobgp.waitEstablished(PEER.v4), peer.waitEstablished(GOBGP.v4)]);
+
+      // gobgpd → peer
+      await gobgp.addRoute('ipv4-unicast', '10.1.0.0/24', ann(GOBGP.v4, 10, '65000:1', [65100]));
+      await gobgp.addRoute('ipv6-unicast', '2001:db8:1::/48', ann(GOBGP.v6, 11, '65000:11'));
+      const r4 = await waitForRoute(peer, 'ipv4-unicast', '10.1.0.0/24', { from: GOBGP.v4 });
+      assertRoute(r4, { nextHop: GOBGP.v4, asPath: [GOBGP.asn, 65100], med: 10, communities: ['65000:1'], best: true }, name);
+      const r6 = await waitForRoute(peer, 'ipv6-unicast', '2001:db8:1::/48', { from: GOBGP.v4 });
+      assertRoute(r6, { nextHop: GOBGP.v6, asPath: [GOBGP.asn], med: 11, communities: ['65000:11'] }, name);
+
+      // peer → gobgpd
+      await peer.addRoute('ipv4-unicast', '10.2.0.0/24', ann(PEER.v4, 20, '65000:2'));
+      await peer.addRoute('ipv6-unicast', '2001:db8:2::/48', ann(PEER.v6, 21, '65000:21'));
+      const g4 = await waitForRoute(gobgp, 'ipv4-unicast', '10.2.0.0/24', { from: PEER.v4 });
+      assertRoute(g4, { nextHop: PEER.v4, asPath: [PEER.asn], med: 20, communities: ['65000:2'], best: true }, 'gobgpd');
+      const g6 = await waitForRoute(gobgp, 'ipv6-unicast', '2001:db8:2::/48', { from: PEER.v4 });
+      assertRoute(g6, { nextHop: PEER.v6, asPath: [PEER.asn], med: 21, communities: ['65000:21'] }, 'gobgpd');
+
+      // withdrawals, both ways
+      await gobgp.deleteRoute('ipv4-unicast', '10.1.0.0/24');
+      await peer.deleteRoute('ipv6-unicast', '2001:db8:2::/48');
+      await waitForNoRoute(peer, 'ipv4-unicast', '10.1.0.0/24');
+      await waitForNoRoute(gobgp, 'ipv6-unicast', '2001:db8:2::/48');
+      // the other routes stay
+      await waitForRoute(peer, 'ipv6-unicast', '2001:db8:1::/48', { timeoutMs: 1000 });
+      await waitForRoute(gobgp, 'ipv4-unicast', '10.2.0.0/24', { timeoutMs: 1000 });
+
+      // cleanup: namespace gone, every PID dead
+      const pids = [...lab.pids, gobgp.pid, peer.pid];
+      const nsName = lab.name;
+      await lab.destroy();
+      assert.equal(namespaceExists(nsName), false, `namespace ${nsName} still exists`);
+      for (const pid of pids) assert.equal(pidExists(pid), false, `PID ${pid} still alive`);
+      assert.equal(gobgp.alive || peer.alive, false);
+      console.log(`# gobgpd ↔ ${name}: ${Date.now() - t0} ms`);
+    });
+  });
+}
+
+describe('interop harness against real daemons', { concurrency: true, timeout: 120_000 }, () => {
+  pairing('frr', (lab) =>
+    startFrr(lab, {
+      routerId: PEER.v4,
+      asn: PEER.asn,
+      listenAddress: [PEER.v4, PEER.v6],
+      ipv6NextHop: PEER.v6,
+      neighbors: [{ address: GOBGP.v4, asn: GOBGP.asn }],
+    }),
+  );
+  pairing('bird', (lab) =>
+    startBird(lab, {
+      routerId: PEER.v4,
+      asn: PEER.asn,
+      listenAddress: [PEER.v4, PEER.v6],
+      neighbors: [{ address: GOBGP.v4, asn: GOBGP.asn }],
+    }),
+  );
+  pairing('exabgp', (lab) =>
+    startExabgp(lab, {
+      routerId: PEER.v4,
+      asn: PEER.asn,
+      listenAddress: PEER.v4,
+      neighbors: [{ address: GOBGP.v4, asn: GOBGP.asn }],
+    }),
+  );
+});

@@ -1,0 +1,121 @@
+/**
+ * Our own daemon inside a lab: `node <repo>/dist/src/cli/bgpiped.js -f FILE`,
+ * with stdout/stderr captured to files in its temp dir (a failing test prints
+ * them via lab.dumpLogs() or handle.logs()).
+ *
+ * The HTTP API listens inside the namespace (127.0.0.1 there is not the
+ * host's), so api() runs a one-line fetch with node inside the lab.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeDaemonDir, registerLogs, waitReady } from './daemon.js';
+import type { Lab } from './netns.js';
+import type { LabProcess } from './process.js';
+
+/** The repository root: this file is dist/test/interop/lib/bgpiped.js once compiled. */
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export const bgpipedScript = join(repoRoot, 'dist', 'src', 'cli', 'bgpiped.js');
+
+export interface BgpipedOptions {
+  /** The whole config file. */
+  configToml: string;
+  /** Port of its HTTP API (inside the lab), used by api() and the readiness check. */
+  apiPort: number;
+  /** Extra command-line arguments after `-f FILE`. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Wait for the API to answer GET readyPath (default '/ping'); false: do not wait. */
+  waitReady?: boolean;
+  readyPath?: string;
+  label?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: string;
+  /** body parsed as JSON, or undefined if it is not JSON. */
+  json: unknown;
+}
+
+export class Bgpiped {
+  readonly label: string;
+  readonly logs: () => Promise<string>;
+
+  constructor(
+    readonly lab: Lab,
+    readonly process: LabProcess,
+    readonly dir: string,
+    readonly configFile: string,
+    readonly apiPort: number,
+    readonly stdoutFile: string,
+    readonly stderrFile: string,
+  ) {
+    this.label = `bgpiped@${process.label}`;
+    this.logs = registerLogs(lab, this.label, [stdoutFile, stderrFile]);
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  get alive(): boolean {
+    return this.process.alive;
+  }
+
+  /** An HTTP request to its API from inside the lab. */
+  async api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+    const script = [
+      'const [url, method, body] = process.argv.slice(1);',
+      'const init = { method, headers: body ? { "content-type": "application/json" } : {} };',
+      'if (body) init.body = body;',
+      'fetch(url, init).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))',
+      '  .catch((e) => { process.stderr.write(String(e && e.cause ? e.cause : e)); process.exit(1); });',
+    ].join('\n');
+    const url = `http://127.0.0.1:${this.apiPort}${path}`;
+    const args = ['-e', script, url, method];
+    if (body !== undefined) args.push(JSON.stringify(body));
+    const { stdout } = await this.lab.exec(process.execPath, args, { timeoutMs: 10_000 });
+    const r = JSON.parse(stdout) as { status: number; body: string };
+    let json: unknown;
+    try {
+      json = JSON.parse(r.body);
+    } catch {
+      json = undefined;
+    }
+    return { status: r.status, body: r.body, json };
+  }
+
+  /** SIGTERM (graceful shutdown), SIGKILL after graceMs. */
+  async stop(graceMs = 5000): Promise<void> {
+    await this.process.stop(graceMs);
+  }
+}
+
+export async function startBgpiped(lab: Lab, opts: BgpipedOptions): Promise<Bgpiped> {
+  if (!existsSync(bgpipedScript)) {
+    throw new Error(`${bgpipedScript} does not exist: run \`npx tsc -p tsconfig.json\` first`);
+  }
+  const dir = await makeDaemonDir(lab, 'bgpiped');
+  const configFile = join(dir, 'bgpiped.toml');
+  const stdoutFile = join(dir, 'stdout.log');
+  const stderrFile = join(dir, 'stderr.log');
+  await writeFile(configFile, opts.configToml);
+  const proc = lab.spawn(process.execPath, [bgpipedScript, '-f', configFile, ...(opts.args ?? [])], {
+    stdoutFile,
+    stderrFile,
+    cwd: dir,
+    env: opts.env ?? {},
+    label: opts.label ?? `api:${opts.apiPort}`,
+  });
+  const d = new Bgpiped(lab, proc, dir, configFile, opts.apiPort, stdoutFile, stderrFile);
+  if (opts.waitReady !== false) {
+    const path = opts.readyPath ?? '/ping';
+    await waitReady(lab, proc, `${d.label} API at ${path}`, async () => {
+      const r = await d.api('GET', path);
+      if (r.status >= 500) throw new Error(`HTTP ${r.status}`);
+    });
+  }
+  return d;
+}
