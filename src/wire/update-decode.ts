@@ -1,0 +1,209 @@
+/**
+ * UPDATE decoding (RFC 4271 §4.3) with the error handling of RFC 7606.
+ *
+ *   +-----------------------------------------------------+
+ *   |   Withdrawn Routes Length (2 octets)                |
+ *   +-----------------------------------------------------+
+ *   |   Withdrawn Routes (variable)                       |
+ *   +-----------------------------------------------------+
+ *   |   Total Path Attribute Length (2 octets)            |
+ *   +-----------------------------------------------------+
+ *   |   Path Attributes (variable)                        |
+ *   +-----------------------------------------------------+
+ *   |   Network Layer Reachability Information (variable) |
+ *   +-----------------------------------------------------+
+ *
+ * Outcomes: a BgpError (session reset) only where RFC 7606 keeps one — the fields cannot be
+ * located, NLRI cannot be parsed, MP_REACH/MP_UNREACH malformed or repeated, an unrecognized
+ * well-known attribute. Otherwise the UpdateMessage says what happened: `treatAsWithdraw`
+ * (every announced NLRI moved to `withdrawn`) or `discarded` attributes.
+ *
+ * One UPDATE costs one attribute object per announced family and one small object and key
+ * string per NLRI; attributes are shared by all NLRI of the message.
+ */
+import { BgpError, ErrorCode, UpdateSubcode } from './errors.js';
+import { IPV4_UNICAST, type Family } from './family.js';
+import { AS_TRANS, type Announcement, type CodecContext, type UpdateMessage, type Withdrawal } from './messages.js';
+import { ipv4UnicastCodec } from './nlri/prefix.js';
+import type { Nlri } from './nlri/types.js';
+import { AttrCode, AttrFlag, type PathAttributes } from './attributes/types.js';
+import { DecodedAttributes, Outcome } from './attributes/codec.js';
+import { ATTRIBUTE_BY_CODE } from './attributes/registry.js';
+import { mergeAs4Path } from './attributes/as-path.js';
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+const NONE: readonly never[] = Object.freeze([]);
+const IPV4_END_OF_RIB: UpdateMessage = Object.freeze({ announced: NONE, withdrawn: NONE, endOfRib: IPV4_UNICAST, discarded: NONE });
+
+/** Which attribute codes this UPDATE has shown so far (RFC 7606 §3 g duplicates). Reset per
+ *  call; decoding is synchronous, so one table serves every session. */
+const seen = new Uint8Array(256);
+
+function malformedList(message: string): BgpError {
+  return new BgpError(ErrorCode.UpdateMessage, UpdateSubcode.MalformedAttributeList, message);
+}
+
+/** `body` is the message after the header. */
+export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
+  const length = body.length;
+  // RFC 4271 §6.3: field lengths that do not add up are a Malformed Attribute List.
+  if (length < 4) throw malformedList(`UPDATE body of ${length} octets`);
+  const withdrawnLength = body.readUInt16BE(0);
+  if (4 + withdrawnLength > length) throw malformedList(`withdrawn routes length ${withdrawnLength} overruns the message`);
+  const attrStart = 4 + withdrawnLength;
+  const attrEnd = attrStart + body.readUInt16BE(2 + withdrawnLength);
+  if (attrEnd > length) throw malformedList(`total path attribute length ${attrEnd - attrStart} overruns the message`);
+  // RFC 4724 §2: an UPDATE with nothing in it is the IPv4 unicast End-of-RIB marker.
+  if (length === 4) return IPV4_END_OF_RIB;
+
+  // RFC 4271 §6.3 / RFC 7606 §5.3: NLRI that cannot be parsed is Invalid Network Field.
+  const withdrawnV4 = withdrawnLength > 0 ? ipv4UnicastCodec.decode(body, 2, attrStart - 2) : NONE;
+  const nlriV4 = attrEnd < length ? ipv4UnicastCodec.decode(body, attrEnd, length) : NONE;
+
+  const d = new DecodedAttributes();
+  let outcome: number = Outcome.Ok;
+  let reason: string | undefined;
+  const withdraw = (why: string) => {
+    if (outcome !== Outcome.Withdraw) reason = why;
+    outcome = Outcome.Withdraw;
+  };
+
+  seen.fill(0);
+  let attrCount = 0;
+  let o = attrStart;
+  while (o < attrEnd) {
+    const flags = body[o]!;
+    const headerLength = flags & AttrFlag.ExtendedLength ? 4 : 3;
+    if (attrEnd - o < headerLength || o + headerLength + attrValueLength(body, o, flags) > attrEnd) {
+      // RFC 7606 §4: an attribute overrunning Total Path Attribute Length is treat-as-withdraw,
+      // the NLRI field being found from that total — but only when no MP_REACH/MP_UNREACH can
+      // hide in the unparsable rest (RFC 7606 §5.1 puts them first); else session reset.
+      if (seen[AttrCode.MpReachNlri] || seen[AttrCode.MpUnreachNlri]) {
+        withdraw('path attribute overruns the attribute field');
+        break;
+      }
+      throw malformedList('path attribute overruns the attribute field');
+    }
+    const code = body[o + 1]!;
+    const valueLength = attrValueLength(body, o, flags);
+    const start = o + headerLength;
+    const attrOffset = o;
+    o = start + valueLength;
+    attrCount++;
+
+    if (seen[code]) {
+      // RFC 7606 §3 g: a repeated MP attribute resets the session; other repeats are dropped.
+      if (code === AttrCode.MpReachNlri || code === AttrCode.MpUnreachNlri) throw malformedList(`attribute ${code} appears twice`);
+      d.discard(code, 'duplicate attribute');
+      continue;
+    }
+    seen[code] = 1;
+
+    const spec = ATTRIBUTE_BY_CODE[code];
+    if (!spec) {
+      if (!(flags & AttrFlag.Optional)) {
+        // RFC 4271 §6.3: the Data field carries the unrecognized attribute (type, length, value).
+        throw new BgpError(ErrorCode.UpdateMessage, UpdateSubcode.UnrecognizedWellKnownAttribute, `well-known attribute ${code}`, Buffer.from(body.subarray(attrOffset, o)));
+      }
+      // RFC 4271 §5: unknown optional transitive attributes travel on; non-transitive ones stop.
+      if (flags & AttrFlag.Transitive) (d.unknown ??= []).push({ flags, code, value: Buffer.from(body.subarray(start, o)) });
+      continue;
+    }
+
+    // RFC 7606 §3 c: wrong Optional/Transitive bits make the attribute malformed. The MP
+    // attributes are still read: treat-as-withdraw needs their NLRI.
+    const flagsWrong = (flags & (AttrFlag.Optional | AttrFlag.Transitive)) !== spec.flags;
+    if (flagsWrong && code !== AttrCode.MpReachNlri && code !== AttrCode.MpUnreachNlri) {
+      if (spec.malformed === Outcome.Discard) d.discard(code, `${spec.name} flags 0x${flags.toString(16)}`);
+      else withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
+      continue;
+    }
+    if (spec.ibgpOnly && !ctx.ibgp) {
+      d.discard(code, `${spec.name} from an external peer`);
+      continue;
+    }
+    const error = spec.decode(body, start, valueLength, d, ctx);
+    if (flagsWrong) withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
+    if (error === undefined) continue;
+    if (spec.malformed === Outcome.Discard) d.discard(code, error);
+    else withdraw(error);
+  }
+
+  // RFC 4760 §5 / RFC 7606 §3 d: NEXT_HOP is mandatory, and checked, only with an NLRI field.
+  if (nlriV4.length > 0) {
+    if (d.nextHopError !== undefined) withdraw(d.nextHopError);
+    else if (d.nextHop === undefined) withdraw('missing NEXT_HOP');
+  }
+  const mpReach = d.mpReach;
+  const reaches = nlriV4.length > 0 || (mpReach !== undefined && mpReach.nlri.length > 0);
+  // RFC 7606 §3 d: a missing well-known mandatory attribute is treat-as-withdraw.
+  if (reaches && d.origin === undefined) withdraw('missing ORIGIN');
+  if (reaches && d.asPath === undefined) withdraw('missing AS_PATH');
+  if (!ctx.as4) applyAs4(d);
+
+  const withdrawn: Withdrawal[] = [];
+  const announced: Announcement[] = [];
+  if (withdrawnV4.length > 0) addWithdrawn(withdrawn, IPV4_UNICAST, withdrawnV4);
+  if (d.mpUnreach && d.mpUnreach.nlri.length > 0) addWithdrawn(withdrawn, d.mpUnreach.family, d.mpUnreach.nlri);
+  if (outcome === Outcome.Withdraw) {
+    if (nlriV4.length > 0) addWithdrawn(withdrawn, IPV4_UNICAST, nlriV4);
+    if (mpReach && mpReach.nlri.length > 0) addWithdrawn(withdrawn, mpReach.family, mpReach.nlri);
+  } else {
+    if (nlriV4.length > 0) announced.push({ family: IPV4_UNICAST, attributes: build(d, d.nextHop!, undefined), nlri: nlriV4 });
+    if (mpReach && mpReach.nlri.length > 0) announced.push({ family: mpReach.family, attributes: build(d, mpReach.nextHop, mpReach.linkLocal), nlri: mpReach.nlri });
+  }
+
+  const result: Writable<UpdateMessage> = {
+    announced: announced.length ? announced : NONE,
+    withdrawn: withdrawn.length ? withdrawn : NONE,
+    discarded: d.discarded ?? NONE,
+  };
+  // RFC 4724 §2: an UPDATE holding only an empty MP_UNREACH_NLRI is that family's End-of-RIB.
+  if (attrCount === 1 && withdrawnLength === 0 && nlriV4.length === 0 && d.mpUnreach && d.mpUnreach.nlri.length === 0) {
+    result.endOfRib = d.mpUnreach.family;
+  }
+  if (outcome === Outcome.Withdraw) result.treatAsWithdraw = reason;
+  return result;
+}
+
+function attrValueLength(body: Buffer, o: number, flags: number): number {
+  return flags & AttrFlag.ExtendedLength ? body.readUInt16BE(o + 2) : body[o + 2]!;
+}
+
+/**
+ * RFC 6793 §4.2.3, from a 2-octet speaker: AS4_AGGREGATOR replaces an AGGREGATOR that says
+ * AS_TRANS; an AGGREGATOR with a real ASN means an old speaker aggregated after the path was
+ * built, and both AS4 attributes are then ignored. AS4_PATH fills in AS_PATH.
+ */
+function applyAs4(d: DecodedAttributes): void {
+  if (d.as4Path === undefined && d.as4Aggregator === undefined) return;
+  if (d.aggregator && d.as4Aggregator) {
+    if (d.aggregator.asn !== AS_TRANS) return;
+    d.aggregator = d.as4Aggregator;
+  }
+  if (d.as4Path && d.asPath) d.asPath = mergeAs4Path(d.asPath, d.as4Path);
+}
+
+function addWithdrawn(list: Withdrawal[], f: Family, nlri: readonly Nlri[]): void {
+  const i = list.findIndex((w) => w.family === f);
+  if (i < 0) list.push({ family: f, nlri });
+  else list[i] = { family: f, nlri: [...list[i]!.nlri, ...nlri] };
+}
+
+/** The immutable PathAttributes of one family: only the fields the UPDATE carried. */
+function build(d: DecodedAttributes, nextHop: string, linkLocal: string | undefined): PathAttributes {
+  const a: Writable<PathAttributes> = { origin: d.origin!, asPath: d.asPath!, nextHop };
+  if (linkLocal !== undefined) a.nextHopLinkLocal = linkLocal;
+  if (d.med !== undefined) a.med = d.med;
+  if (d.localPref !== undefined) a.localPref = d.localPref;
+  if (d.atomicAggregate) a.atomicAggregate = true;
+  if (d.aggregator) a.aggregator = d.aggregator;
+  if (d.communities) a.communities = d.communities;
+  if (d.extCommunities) a.extCommunities = d.extCommunities;
+  if (d.largeCommunities) a.largeCommunities = d.largeCommunities;
+  if (d.originatorId !== undefined) a.originatorId = d.originatorId;
+  if (d.clusterList) a.clusterList = d.clusterList;
+  if (d.unknown) a.unknown = d.unknown;
+  return a;
+}
