@@ -51,7 +51,7 @@ function pairing(name: string, startPeer: StartPeer): void {
       await lab?.destroy(); // also on failure; process exit is the fallback
     });
 
-    it('establishes, carries IPv4 and IPv6 both ways, withdraws, and cleans up', async () => {
+    it('establishes, carries IPv4 and IPv6 both ways, withdraws, and cleans up', async (t) => {
       const t0 = Date.now();
       lab = await createLab(name);
       for (const a of [GOBGP.v4, GOBGP.v6, PEER.v4, PEER.v6]) await lab.addAddress(a);
@@ -97,12 +97,80 @@ function pairing(name: string, startPeer: StartPeer): void {
       assert.equal(namespaceExists(nsName), false, `namespace ${nsName} still exists`);
       for (const pid of pids) assert.equal(pidExists(pid), false, `PID ${pid} still alive`);
       assert.equal(gobgp.alive || peer.alive, false);
-      console.log(`# gobgpd ↔ ${name}: ${Date.now() - t0} ms`);
+      t.diagnostic(`gobgpd ↔ ${name}: ${Date.now() - t0} ms`);
+    });
+  });
+}
+
+/**
+ * Four daemons in one namespace, each on its own address: FRR reflects
+ * (iBGP, cluster-id 10.99.0.2) between gobgpd, BIRD and ExaBGP clients, so
+ * ORIGINATOR_ID and CLUSTER_LIST parsing is checked for every receiver.
+ */
+function reflection(): void {
+  describe('FRR route reflector with gobgpd, BIRD and ExaBGP clients in one namespace', () => {
+    let lab: Lab | undefined;
+    after(async () => {
+      await lab?.destroy();
+    });
+
+    it('reflects with ORIGINATOR_ID and CLUSTER_LIST seen by every client', async (t) => {
+      const t0 = Date.now();
+      lab = await createLab('rr');
+      const AS = 65000;
+      const rr = '10.99.0.2';
+      for (const i of [1, 2, 3, 4]) {
+        await lab.addAddress(`10.99.0.${i}`);
+        await lab.addAddress(`fd00:99::${i}`);
+      }
+      const client = { asn: AS };
+      const labRef = lab;
+      const [frr, gobgp, bird, exa] = await Promise.all([
+        startFrr(labRef, {
+          routerId: rr,
+          asn: AS,
+          clusterId: rr,
+          listenAddress: [rr, 'fd00:99::2'],
+          neighbors: ['10.99.0.1', '10.99.0.3', '10.99.0.4'].map((address) => ({ address, asn: AS, routeReflectorClient: true })),
+        }),
+        startGobgpd(labRef, { routerId: '10.99.0.1', listenAddress: ['10.99.0.1', 'fd00:99::1'], neighbors: [{ address: rr, ...client }], asn: AS }),
+        startBird(labRef, { routerId: '10.99.0.3', listenAddress: ['10.99.0.3', 'fd00:99::3'], neighbors: [{ address: rr, ...client }], asn: AS }),
+        startExabgp(labRef, { routerId: '10.99.0.4', listenAddress: '10.99.0.4', neighbors: [{ address: rr, ...client }], asn: AS }),
+      ]);
+      await Promise.all(['10.99.0.1', '10.99.0.3', '10.99.0.4'].map((a) => frr.waitEstablished(a)));
+
+      await gobgp.addRoute('ipv4-unicast', '10.5.1.0/24', { nextHop: '10.99.0.1', localPref: 210, communities: ['65000:51'] });
+      await bird.addRoute('ipv4-unicast', '10.5.3.0/24', { localPref: 230, med: 3 });
+      await exa.addRoute('ipv6-unicast', '2001:db8:54::/48', { nextHop: 'fd00:99::4', localPref: 240 });
+
+      const expect = (originatorId: string, localPref: number) => ({ originatorId, clusterList: [rr], localPref, asPath: [] as number[] });
+      for (const d of [bird, exa]) {
+        assertRoute(await waitForRoute(d, 'ipv4-unicast', '10.5.1.0/24'), { ...expect('10.99.0.1', 210), nextHop: '10.99.0.1', communities: ['65000:51'] }, d.label);
+      }
+      for (const d of [gobgp, exa]) {
+        assertRoute(await waitForRoute(d, 'ipv4-unicast', '10.5.3.0/24'), { ...expect('10.99.0.3', 230), nextHop: '10.99.0.3', med: 3 }, d.label);
+      }
+      for (const d of [gobgp, bird]) {
+        assertRoute(await waitForRoute(d, 'ipv6-unicast', '2001:db8:54::/48'), { ...expect('10.99.0.4', 240), nextHop: 'fd00:99::4' }, d.label);
+      }
+      // The reflector's own view: received from the client, no reflection attributes yet.
+      assertRoute(await waitForRoute(frr, 'ipv4-unicast', '10.5.3.0/24'), { from: '10.99.0.3', localPref: 230, best: true }, frr.label);
+
+      await exa.deleteRoute('ipv6-unicast', '2001:db8:54::/48');
+      await Promise.all([gobgp, bird].map((d) => waitForNoRoute(d, 'ipv6-unicast', '2001:db8:54::/48')));
+
+      const pids = labRef.pids;
+      const nsName = labRef.name;
+      await labRef.destroy();
+      assert.equal(namespaceExists(nsName), false, `namespace ${nsName} still exists`);
+      for (const pid of pids) assert.equal(pidExists(pid), false, `PID ${pid} still alive`);
+      t.diagnostic(`route reflection, 4 daemons: ${Date.now() - t0} ms`);
     });
   });
 }
 
 describe('interop harness against real daemons', { concurrency: true, timeout: 120_000 }, () => {
+  reflection();
   pairing('frr', (lab) =>
     startFrr(lab, {
       routerId: PEER.v4,

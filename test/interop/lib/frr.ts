@@ -86,6 +86,11 @@ export function frrConfig(o: FrrOptions, logFile: string): string {
     lines.push(` neighbor ${n.address} remote-as ${n.asn}`, ` neighbor ${n.address} timers connect 1`);
     if (local !== undefined) lines.push(` neighbor ${n.address} update-source ${local}`);
     if (n.passive === true) lines.push(` neighbor ${n.address} passive`);
+    // Held down while the config loads: a later line (update-source, timers,
+    // address-family activation) would otherwise abort the first connection
+    // attempt, and gobgpd answers a peer that drops in OpenSent with a 5 s idle
+    // hold. startFrr() brings the neighbours up once the vty answers.
+    lines.push(` neighbor ${n.address} shutdown`);
   }
   const families = new Set<Family>(o.neighbors.flatMap((n) => n.families ?? defaultFamilies));
   for (const f of families) {
@@ -254,5 +259,6 @@ export async function startFrr(lab: Lab, opts: FrrOptions): Promise<Frr> {
   const proc = lab.spawn('/usr/lib/frr/bgpd', args, { stdoutFile: outFile, stderrFile: outFile, label: listen[0] ?? opts.routerId });
   const d = new Frr(lab, proc, dir, configFile, opts.asn, [outFile, logFile]);
   await waitReady(lab, proc, `${d.label} vty socket`, () => d.vtysh('show bgp summary json'));
+  await d.vtysh('configure terminal', `router bgp ${opts.asn}`, ...opts.neighbors.map((n) => `no neighbor ${n.address} shutdown`));
   return d;
 }
