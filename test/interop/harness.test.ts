@@ -15,11 +15,13 @@ import { after, describe, it } from 'node:test';
 import {
   createLab,
   namespaceExists,
+  parseBirdRoutes,
   pidExists,
   startBird,
   startExabgp,
   startFrr,
   startGobgpd,
+  waitFor,
   waitForNoRoute,
   waitForRoute,
   type Announcement,
@@ -196,4 +198,33 @@ describe('interop harness against real daemons', { concurrency: true, timeout: 1
       neighbors: [{ address: GOBGP.v4, asn: GOBGP.asn }],
     }),
   );
+});
+
+describe('harness helpers', () => {
+  it('waitFor times out naming what it waited for and the last value seen', async () => {
+    let n = 0;
+    await assert.rejects(
+      waitFor(() => ++n, { what: 'n to reach 1000', until: (v) => v >= 1000, timeoutMs: 100, intervalMs: 10 }),
+      (e: Error) => /waiting for n to reach 1000/.test(e.message) && /last value: \d+/.test(e.message),
+    );
+  });
+
+  it('parses BIRD alternative paths under one prefix', () => {
+    const text = [
+      'BIRD 2.0.12 ready.',
+      'Table master4:',
+      '10.1.0.0/24          unreachable [peer_a 17:52:00.586 from 10.99.0.1] * (100) [AS65101?]',
+      '\tType: BGP univ',
+      '\tBGP.as_path: 65001 65101',
+      '\tBGP.next_hop: 10.99.0.1',
+      '\tBGP.community: (65000,1) (65000,2)',
+      '                     unreachable [peer_b 17:52:01.000 from 10.99.0.5] (100) [AS65105i]',
+      '\tBGP.as_path: 65005 65105',
+      '\tBGP.next_hop: 10.99.0.5',
+    ].join('\n');
+    const rs = parseBirdRoutes(text);
+    assert.equal(rs.length, 2);
+    assertRoute(rs[0] as Route, { prefix: '10.1.0.0/24', best: true, from: '10.99.0.1', asPath: [65001, 65101], communities: ['65000:1', '65000:2'] }, 'bird');
+    assertRoute(rs[1] as Route, { prefix: '10.1.0.0/24', best: false, from: '10.99.0.5', nextHop: '10.99.0.5' }, 'bird');
+  });
 });
