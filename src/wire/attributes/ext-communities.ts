@@ -63,12 +63,12 @@ export function formatExtCommunity(c: bigint): string {
       break;
     case 0x01: // IPv4 address specific: address (4), local (2)
       if (name) {
-        const addr = Number(v >> 16n) & 0xffffffff;
+        const addr = Number((v >> 16n) & 0xffffffffn);
         return `${name}:${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}:${low32 & 0xffff}`;
       }
       break;
     case 0x02: // four-octet AS specific (RFC 5668): ASN (4), local (2)
-      if (name) return `${name}:${Number(v >> 16n) & 0xffffffff}:${low32 & 0xffff}`;
+      if (name) return `${name}:${Number((v >> 16n) & 0xffffffffn)}:${low32 & 0xffff}`;
       break;
     case 0x03: // opaque; subtype 0x0c is the encapsulation (RFC 9012 §4.1)
       if (subtype === 0x0c) {
