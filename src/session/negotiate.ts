@@ -10,7 +10,6 @@ import type { Negotiated, SessionConfig } from './types.js';
 export function buildOpen(config: SessionConfig): OpenMessage {
   const capabilities: Capability[] = config.families.map((family) => ({ code: 1, family }) as const);
   capabilities.push({ code: 2 }); // route refresh, RFC 2918
-  capabilities.push({ code: 70 }); // enhanced route refresh, RFC 7313
   capabilities.push({ code: 65, asn: config.localAs }); // RFC 6793
   capabilities.push({ code: 6 }); // extended message, RFC 8654
   if (config.gracefulRestartTime !== undefined) {

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * bgpiped: the BGP speaker.
+ *
+ *   bgpiped                      embedded defaults (AS 64512, peers from 127.0.0.0/8, API on 127.0.0.1:8082)
+ *   bgpiped -f FILE              GoBGP-style TOML (gobgpd's flag)
+ *   bgpiped -f FILE -d           check the configuration and exit (gobgpd's --dry-run)
+ *   bgpiped --config-file FILE   bagpipe-bgp's INI bgp.conf (not implemented yet)
+ *
+ * SIGHUP re-reads the file; SIGTERM/SIGINT send Cease to every neighbour and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultConfig, loadConfigFile } from '../config/load.js';
+import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
+import { settingsFromConfig } from '../daemon/settings-from-config.js';
+import { VERSION } from '../daemon/views.js';
+import { createLogger } from '../util/log.js';
+
+const USAGE = `usage: bgpiped [-f FILE [-d]] [--log-level LEVEL]
+  -f, --config FILE     GoBGP-style TOML configuration (default: embedded defaults)
+  -t, --config-type T   accepted for gobgpd compatibility; only "toml"
+  -d, --dry-run         check the configuration and exit
+      --config-file F   bagpipe-bgp INI configuration (bgp.conf)
+  -l, --log-level L     trace, debug, info (default), warn, error
+  -v, --version`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'f' },
+        'config-type': { type: 'string', short: 't', default: 'toml' },
+        'config-file': { type: 'string' },
+        'dry-run': { type: 'boolean', short: 'd', default: false },
+        'log-level': { type: 'string', short: 'l' },
+        version: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`bgpiped: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    console.log(`bgpiped ${VERSION}`);
+    return 0;
+  }
+  if (args['config-type'] !== 'toml') {
+    console.error(`bgpiped: --config-type: only "toml" is supported, got "${args['config-type']}"`);
+    return 2;
+  }
+  if (args['config-file'] !== undefined) {
+    console.error('bgpiped: --config-file: bagpipe-bgp INI configuration is not implemented yet; use -f with TOML');
+    return 2;
+  }
+  const path = args.config;
+  const read = (): DaemonSettings => settingsFromConfig(path ? loadConfigFile(path) : defaultConfig());
+
+  let settings: DaemonSettings;
+  try {
+    settings = read();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`bgpiped: invalid configuration\n${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  if (args['dry-run']) {
+    for (const w of settings.warnings) console.error(`warning: ${w}`);
+    console.log(`bgpiped: configuration ${path ?? '<defaults>'} is valid`);
+    return 0;
+  }
+
+  const log = createLogger(args['log-level']);
+  const daemon = new Daemon(settings, log, read);
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.fatal({ error: (err as Error).message }, 'bgpiped could not start');
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading configuration');
+    daemon.reload();
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await daemon.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('bgpiped: fatal:', err);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,285 @@
+/**
+ * The BGP server: the one place that knows sessions, the RIB and policy at once. It creates a
+ * Peer per neighbour, feeds received UPDATEs to the RIB, and drains the RIB's packed outbound
+ * batches into each session as fast as its socket takes them.
+ */
+import type net from 'node:net';
+import type { Logger } from '../util/log.js';
+import { Rib } from '../rib/rib.js';
+import type { RibPeer } from '../rib/types.js';
+import { Peer, type PeerEvents } from '../session/peer.js';
+import { Listener } from '../session/listener.js';
+import type { Negotiated } from '../session/types.js';
+import { CeaseSubcode } from '../wire/errors.js';
+import { encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../wire/update.js';
+import { MessageType, type RouteRefreshMessage, type UpdateMessage } from '../wire/messages.js';
+import type { NeighborSettings, ServerSettings, StaticRoute } from './settings.js';
+
+const MESSAGE_NAMES: Record<number, string> = {
+  [MessageType.Open]: 'open',
+  [MessageType.Update]: 'update',
+  [MessageType.Notification]: 'notification',
+  [MessageType.Keepalive]: 'keepalive',
+  [MessageType.RouteRefresh]: 'route-refresh',
+};
+
+/** Routes taken from the RIB per write: large enough to pack well, small enough to stay responsive. */
+const BATCH_ROUTES = 20000;
+
+export interface NeighborEntry {
+  peer: Peer;
+  settings: NeighborSettings;
+  dynamic: boolean;
+  ribPeer: RibPeer | undefined;
+  pumpScheduled: boolean;
+  readonly messages: { received: Record<string, number>; sent: Record<string, number> };
+}
+
+export interface ServerHooks {
+  message?(address: string, direction: 'in' | 'out', type: string, count: number): void;
+  session?(address: string, to: 'up' | 'down'): void;
+}
+
+export class BgpServer implements PeerEvents {
+  readonly rib: Rib;
+  readonly neighbors = new Map<string, NeighborEntry>();
+  private readonly byPeer = new Map<Peer, NeighborEntry>();
+  private readonly byRibId = new Map<number, NeighborEntry>();
+  private listener: Listener | undefined;
+  private nextRibPeerId = 1;
+  private statics = new Map<string, StaticRoute>();
+  readonly startedAt = Date.now();
+
+  constructor(
+    public settings: ServerSettings,
+    private readonly log: Logger,
+    private readonly hooks: ServerHooks = {},
+  ) {
+    this.rib = new Rib({
+      localAs: settings.localAs,
+      routerId: settings.routerId,
+      clusterId: settings.clusterId,
+      multipath: settings.multipath,
+    });
+    this.rib.onOutbound = (ribPeerId) => {
+      const entry = this.byRibId.get(ribPeerId);
+      if (entry) this.schedulePump(entry);
+    };
+  }
+
+  async start(): Promise<void> {
+    for (const route of this.settings.staticRoutes) this.originate(route);
+    if (this.settings.listenPort >= 0) {
+      this.listener = new Listener({ peerFor: (remote) => this.peerFor(remote) }, this.log);
+      await this.listener.listen(this.settings.listenAddresses, this.settings.listenPort);
+    }
+    for (const n of this.settings.neighbors) this.addNeighbor(n, false);
+  }
+
+  /** Bound BGP ports (tests listen on port 0). */
+  listenPorts(): number[] {
+    return this.listener?.ports() ?? [];
+  }
+
+  async stop(reason = 'bgpiped shutting down'): Promise<void> {
+    this.listener?.close();
+    for (const entry of [...this.neighbors.values()]) this.removeNeighbor(entry, reason);
+    // Give the Cease NOTIFICATIONs a moment to leave.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /**
+   * Applies new settings (SIGHUP): neighbours added, removed or changed come and go; unchanged
+   * ones keep their sessions. Global changes (AS, router id, listen addresses) need a restart.
+   */
+  reload(next: ServerSettings): void {
+    const wanted = new Map(next.neighbors.map((n) => [n.session.peerAddress, n]));
+    for (const entry of [...this.neighbors.values()]) {
+      if (entry.dynamic) continue;
+      const n = wanted.get(entry.settings.session.peerAddress);
+      if (!n) {
+        this.log.info({ peer: entry.settings.session.peerAddress }, 'neighbour removed by reload');
+        this.removeNeighbor(entry, 'neighbour deconfigured', CeaseSubcode.PeerDeconfigured);
+      } else if (n.fingerprint !== entry.settings.fingerprint) {
+        this.log.info({ peer: n.session.peerAddress }, 'neighbour changed by reload, restarting its session');
+        this.removeNeighbor(entry, 'neighbour configuration changed', CeaseSubcode.OtherConfigurationChange);
+        this.addNeighbor(n, false);
+      } else if (n.policyFingerprint !== entry.settings.policyFingerprint) {
+        entry.settings = n;
+        if (entry.ribPeer) {
+          this.log.info({ peer: n.session.peerAddress }, 'policy changed by reload, re-evaluating routes');
+          this.rib.setPolicy(entry.ribPeer.id, { import: n.importPolicy, export: n.exportPolicy });
+        }
+      }
+    }
+    for (const n of next.neighbors) if (!this.neighbors.has(n.session.peerAddress)) this.addNeighbor(n, false);
+
+    const nextStatics = new Map(next.staticRoutes.map((r) => [r.key, r]));
+    for (const [key, route] of this.statics) if (!nextStatics.has(key)) this.withdrawStatic(route);
+    for (const route of next.staticRoutes) {
+      if (!this.statics.has(route.key)) this.originate(route);
+    }
+    this.settings = next;
+  }
+
+  // ===== neighbours =====
+
+  private addNeighbor(settings: NeighborSettings, dynamic: boolean): NeighborEntry {
+    const peer = new Peer(settings.session, this, this.log, { idleHoldTime: this.settings.idleHoldTime, dynamic });
+    const entry: NeighborEntry = {
+      peer,
+      settings,
+      dynamic,
+      ribPeer: undefined,
+      pumpScheduled: false,
+      messages: { received: {}, sent: {} },
+    };
+    this.neighbors.set(settings.session.peerAddress, entry);
+    this.byPeer.set(peer, entry);
+    if (!settings.adminDown) peer.start();
+    return entry;
+  }
+
+  private removeNeighbor(entry: NeighborEntry, reason: string, subcode?: number): void {
+    entry.peer.dispose(reason, subcode);
+    this.detachFromRib(entry);
+    this.neighbors.delete(entry.settings.session.peerAddress);
+    this.byPeer.delete(entry.peer);
+  }
+
+  private peerFor(remoteAddress: string): { accept(socket: net.Socket): void } | undefined {
+    const entry = this.neighbors.get(remoteAddress);
+    if (entry) return entry.peer;
+    const settings = this.settings.dynamicNeighbor(remoteAddress);
+    if (!settings) return undefined;
+    this.log.info({ peer: remoteAddress }, 'dynamic neighbour accepted');
+    return this.addNeighbor(settings, true).peer;
+  }
+
+  private detachFromRib(entry: NeighborEntry): void {
+    if (!entry.ribPeer) return;
+    this.byRibId.delete(entry.ribPeer.id);
+    this.rib.removePeer(entry.ribPeer.id);
+    entry.ribPeer = undefined;
+  }
+
+  // ===== PeerEvents =====
+
+  established(peer: Peer, negotiated: Negotiated): void {
+    const entry = this.byPeer.get(peer);
+    if (!entry) return;
+    const localAddress = peer.localAddress ?? '0.0.0.0';
+    const ribPeer: RibPeer = {
+      id: this.nextRibPeerId++,
+      address: peer.config.peerAddress,
+      localAddress,
+      localAddressV6: localAddress.includes(':') ? localAddress : entry.settings.localAddressV6,
+      peerAs: negotiated.peerAs,
+      localAs: peer.config.localAs,
+      routerId: negotiated.peerRouterId,
+      routeReflectorClient: entry.settings.routeReflectorClient,
+      nextHopSelf: entry.settings.nextHopSelf,
+      families: negotiated.families,
+    };
+    entry.ribPeer = ribPeer;
+    this.byRibId.set(ribPeer.id, entry);
+    this.rib.addPeer(ribPeer, { import: entry.settings.importPolicy, export: entry.settings.exportPolicy });
+    this.hooks.session?.(ribPeer.address, 'up');
+    this.schedulePump(entry);
+  }
+
+  down(peer: Peer, _reason: string): void {
+    const entry = this.byPeer.get(peer);
+    if (!entry) return;
+    this.detachFromRib(entry);
+    this.hooks.session?.(peer.config.peerAddress, 'down');
+    if (entry.dynamic) {
+      // GoBGP semantics: a dynamic neighbour exists only while its session does.
+      this.neighbors.delete(peer.config.peerAddress);
+      this.byPeer.delete(peer);
+      queueMicrotask(() => peer.dispose('dynamic neighbour gone'));
+    }
+  }
+
+  update(peer: Peer, update: UpdateMessage): void {
+    const entry = this.byPeer.get(peer);
+    if (!entry?.ribPeer) return;
+    this.rib.receive(entry.ribPeer.id, update);
+    const limit = entry.settings.maxPrefixes;
+    if (limit !== undefined) {
+      let accepted = 0;
+      for (const c of this.rib.counters(entry.ribPeer.id).values()) accepted += c.accepted;
+      if (accepted > limit) {
+        this.log.warn({ peer: peer.config.peerAddress, limit, accepted }, 'prefix limit exceeded, closing session');
+        peer.stop(`maximum number of prefixes (${limit}) reached`, CeaseSubcode.MaxPrefixes);
+      }
+    }
+  }
+
+  routeRefresh(peer: Peer, message: RouteRefreshMessage): void {
+    const entry = this.byPeer.get(peer);
+    if (!entry?.ribPeer) return;
+    if (message.subtype !== 0) return; // BoRR/EoRR from the peer: nothing to do for us
+    if (!entry.ribPeer.families.has(message.family)) return;
+    this.log.info({ peer: peer.config.peerAddress, family: message.family }, 'route refresh requested');
+    this.rib.refreshPeer(entry.ribPeer.id, message.family);
+  }
+
+  drained(peer: Peer): void {
+    const entry = this.byPeer.get(peer);
+    if (entry) this.pump(entry);
+  }
+
+  message(peer: Peer, direction: 'in' | 'out', type: number): void {
+    const entry = this.byPeer.get(peer);
+    const name = MESSAGE_NAMES[type] ?? `type-${type}`;
+    if (entry) {
+      const table = direction === 'in' ? entry.messages.received : entry.messages.sent;
+      table[name] = (table[name] ?? 0) + 1;
+    }
+    this.hooks.message?.(peer.config.peerAddress, direction, name, 1);
+  }
+
+  // ===== outbound =====
+
+  private schedulePump(entry: NeighborEntry): void {
+    if (entry.pumpScheduled) return;
+    entry.pumpScheduled = true;
+    setImmediate(() => {
+      entry.pumpScheduled = false;
+      this.pump(entry);
+    });
+  }
+
+  /** Moves packed batches from the RIB to the socket until either runs dry. */
+  private pump(entry: NeighborEntry): void {
+    const ribPeer = entry.ribPeer;
+    const codec = entry.peer.codec;
+    if (!ribPeer || !codec) return;
+    while (entry.peer.writable) {
+      const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES);
+      if (!batch) return;
+      const chunks: Buffer[] = [];
+      for (const w of batch.withdrawn) for (const m of encodeWithdrawals(w, codec)) chunks.push(m);
+      for (const a of batch.announced) for (const m of encodeUpdates(a, codec)) chunks.push(m);
+      for (const f of batch.endOfRib ?? []) chunks.push(encodeEndOfRib(f));
+      if (chunks.length === 0) continue;
+      const table = entry.messages.sent;
+      table.update = (table.update ?? 0) + chunks.length;
+      this.hooks.message?.(ribPeer.address, 'out', 'update', chunks.length);
+      if (!entry.peer.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))) return;
+    }
+  }
+
+  // ===== local routes =====
+
+  private originate(route: StaticRoute): void {
+    this.statics.set(route.key, route);
+    this.rib.originate(route.family, route.nlri, route.attributes);
+  }
+
+  private withdrawStatic(route: StaticRoute): void {
+    this.statics.delete(route.key);
+    this.rib.withdrawOriginated(route.family, route.nlri);
+  }
+}

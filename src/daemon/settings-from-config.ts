@@ -1,0 +1,114 @@
+/**
+ * Translates a loaded GoBGP-style Config into the server's settings: the only file that knows
+ * both. Policy is compiled here; families bgpipe cannot decode yet are dropped with a warning
+ * instead of being offered in OPEN (a peer would then send routes we cannot read).
+ */
+import os from 'node:os';
+import type { Config, NeighborConfig, StaticRouteConfig } from '../config/types.js';
+import { matchDynamicNeighbor } from '../config/dynamic-neighbors.js';
+import { compilePolicies } from '../policy/compile.js';
+import { familyName, type Family } from '../wire/family.js';
+import { nlriCodec } from '../wire/nlri/registry.js';
+import { parsePrefix } from '../wire/nlri/prefix.js';
+import { Origin, type PathAttributes } from '../wire/attributes/types.js';
+import '../wire/index.js';
+import type { DaemonSettings } from './daemon.js';
+import type { NeighborSettings, StaticRoute } from './settings.js';
+
+/** Seconds in Idle after a session error before trying again (doubles on repeated errors). */
+const IDLE_HOLD_TIME = 1;
+
+export function settingsFromConfig(config: Config): DaemonSettings {
+  const warnings = config.warnings.map((w) => `${config.source}: ${w.keyPath}: ${w.message}`);
+  const policies = compilePolicies(config);
+  const policyFingerprint = JSON.stringify([config.definedSets, config.policyDefinitions, config.global.applyPolicy]);
+  const hostname = os.hostname();
+  const warnedFamilies = new Set<Family>();
+
+  const neighborSettings = (n: NeighborConfig): NeighborSettings => {
+    const families = n.families.filter((f) => {
+      if (nlriCodec(f)) return true;
+      if (!warnedFamilies.has(f)) {
+        warnedFamilies.add(f);
+        warnings.push(`family ${familyName(f)} is not implemented yet: not offered to neighbours`);
+      }
+      return false;
+    });
+    if (n.authPassword !== undefined && !n.dynamic) {
+      warnings.push(`neighbor ${n.neighborAddress}: auth-password (TCP MD5, RFC 2385) is not supported yet: the session runs without it`);
+    }
+    if (n.gracefulRestart.enabled && !n.dynamic) {
+      warnings.push(`neighbor ${n.neighborAddress}: graceful-restart is not implemented yet: not advertised`);
+    }
+    const limits = n.afiSafis.map((a) => a.prefixLimit?.maxPrefixes).filter((m): m is number => m !== undefined && m > 0);
+    return {
+      session: {
+        peerAddress: n.neighborAddress,
+        peerPort: n.transport.remotePort,
+        localAddress: n.transport.localAddress,
+        localAs: n.localAs,
+        peerAs: n.peerAs,
+        routerId: config.global.routerId,
+        passive: n.transport.passiveMode || n.dynamic,
+        holdTime: n.timers.holdTime,
+        keepaliveInterval: n.timers.keepaliveInterval,
+        connectRetryTime: n.timers.connectRetry,
+        families,
+        hostname,
+      },
+      description: n.description,
+      routeReflectorClient: n.routeReflector.routeReflectorClient,
+      nextHopSelf: n.nextHopSelf,
+      adminDown: n.adminDown,
+      maxPrefixes: limits.length ? Math.min(...limits) : undefined,
+      importPolicy: policies.importFor(n),
+      exportPolicy: policies.exportFor(n),
+      fingerprint: JSON.stringify(n),
+      policyFingerprint,
+    };
+  };
+
+  const neighbors = config.neighbors.map(neighborSettings);
+  const clusterIds = new Set(
+    config.neighbors.map((n) => n.routeReflector.routeReflectorClusterId).filter((c): c is string => c !== undefined),
+  );
+  if (clusterIds.size > 1) warnings.push(`several route-reflector-cluster-id values (${[...clusterIds].join(', ')}): bgpipe uses one, ${[...clusterIds][0]}`);
+  const multipath = config.global.useMultiplePaths;
+
+  return {
+    server: {
+      localAs: config.global.as,
+      routerId: config.global.routerId,
+      clusterId: [...clusterIds][0],
+      listenPort: config.global.port,
+      listenAddresses: config.global.localAddressList,
+      multipath: multipath.enabled
+        ? { ebgp: true, ibgp: true, maxPaths: Math.max(multipath.ebgpMaximumPaths ?? 8, multipath.ibgpMaximumPaths ?? 8) }
+        : undefined,
+      neighbors,
+      dynamicNeighbor: (remote) => {
+        const n = matchDynamicNeighbor(config, remote);
+        return n ? neighborSettings(n) : undefined;
+      },
+      staticRoutes: config.staticRoutes.map(staticRoute),
+      idleHoldTime: IDLE_HOLD_TIME,
+    },
+    api: config.api.port >= 0 ? { host: config.api.listenAddress, port: config.api.port } : undefined,
+    warnings,
+  };
+}
+
+function staticRoute(r: StaticRouteConfig): StaticRoute {
+  const v6 = r.prefix.includes(':');
+  const attributes: PathAttributes = {
+    origin: Origin.Igp,
+    asPath: [],
+    // 0.0.0.0 / :: mean "our address on each session" to the RIB's export rules.
+    nextHop: r.nextHop ?? (v6 ? '::' : '0.0.0.0'),
+    med: r.med,
+    localPref: r.localPref,
+    communities: r.communities.length ? r.communities : undefined,
+    largeCommunities: r.largeCommunities.length ? r.largeCommunities : undefined,
+  };
+  return { family: r.family, nlri: parsePrefix(r.family, r.prefix), attributes, key: `${r.family}|${r.prefix}|${JSON.stringify(r)}` };
+}
