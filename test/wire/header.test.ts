@@ -96,3 +96,15 @@ test('setMaxLength admits RFC 8654 extended messages', () => {
   r2.push(big);
   assert.equal(r2.next()?.body.length, 5004);
 });
+
+test('a 65535-octet message arriving in 1500-octet segments frames once complete', () => {
+  const big = encodeMessage(2, Buffer.concat([hex('00000000'), Buffer.alloc(65535 - 23)]));
+  const stream = Buffer.concat([big, encodeKeepalive()]);
+  const r = new MessageReader(65535);
+  const got: number[] = [];
+  for (let o = 0; o < stream.length; o += 1500) {
+    r.push(stream.subarray(o, o + 1500));
+    for (let m = r.next(); m; m = r.next()) got.push(m.body.length);
+  }
+  assert.deepEqual(got, [65535 - 19, 0]);
+});
