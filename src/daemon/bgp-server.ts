@@ -14,6 +14,7 @@ import { CeaseSubcode } from '../wire/errors.js';
 import { encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../wire/update.js';
 import { MessageType, type RouteRefreshMessage, type UpdateMessage } from '../wire/messages.js';
 import type { NeighborSettings, ServerSettings, StaticRoute } from './settings.js';
+import { ipv6OnSameInterface } from './interface-address.js';
 
 const MESSAGE_NAMES: Record<number, string> = {
   [MessageType.Open]: 'open',
@@ -173,7 +174,7 @@ export class BgpServer implements PeerEvents {
       id: this.nextRibPeerId++,
       address: peer.config.peerAddress,
       localAddress,
-      localAddressV6: localAddress.includes(':') ? localAddress : entry.settings.localAddressV6,
+      localAddressV6: localAddress.includes(':') ? localAddress : (entry.settings.localAddressV6 ?? ipv6OnSameInterface(localAddress)),
       peerAs: negotiated.peerAs,
       localAs: peer.config.localAs,
       routerId: negotiated.peerRouterId,

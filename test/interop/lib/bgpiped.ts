@@ -13,6 +13,42 @@ import { fileURLToPath } from 'node:url';
 import { makeDaemonDir, registerLogs, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
+import { normalizeState, type Family, type NeighborState, type Route } from './types.js';
+import { waitFor } from './wait.js';
+
+/** A path as bgpiped's API shows it (src/api/model.ts PathView). */
+interface PathJson {
+  nextHop: string;
+  asPath: string;
+  origin: string;
+  med: number | null;
+  localPref: number | null;
+  communities: string[];
+  originatorId: string | null;
+  clusterList: string[];
+  best: boolean;
+  source: string;
+}
+
+const ORIGINS: Record<string, Route['origin']> = { i: 'igp', e: 'egp', '?': 'incomplete' };
+
+function normalizePath(prefix: string, p: PathJson): Route {
+  const route: Route = {
+    prefix,
+    nextHop: p.nextHop,
+    asPath: p.asPath.replace(/[{}]/g, ' ').split(/\s+/).filter(Boolean).map(Number),
+    communities: p.communities,
+    best: p.best,
+  };
+  if (p.med !== null) route.med = p.med;
+  if (p.localPref !== null) route.localPref = p.localPref;
+  if (p.originatorId !== null) route.originatorId = p.originatorId;
+  if (p.clusterList.length) route.clusterList = p.clusterList;
+  const origin = ORIGINS[p.origin];
+  if (origin) route.origin = origin;
+  if (p.source !== 'local') route.from = p.source;
+  return route;
+}
 
 /** The repository root: this file is dist/test/interop/lib/bgpiped.js once compiled. */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -85,6 +121,38 @@ export class Bgpiped {
       json = undefined;
     }
     return { status: r.status, body: r.body, json };
+  }
+
+  /** Loc-RIB of one family through the API, in the harness's normalized shape. */
+  async routes(family: Family): Promise<Route[]> {
+    const r = await this.api('GET', `/bgpipe/v1/rib?family=${family}`);
+    if (r.status !== 200) throw new Error(`${this.label}: GET rib ${family}: HTTP ${r.status} ${r.body}`);
+    const out: Route[] = [];
+    for (const d of r.json as { prefix: string; paths: PathJson[] }[]) {
+      for (const p of d.paths) out.push(normalizePath(d.prefix, p));
+    }
+    return out;
+  }
+
+  async neighborState(address: string): Promise<NeighborState> {
+    const r = await this.api('GET', `/bgpipe/v1/neighbors/${address}`);
+    if (r.status !== 200) return 'unknown';
+    return normalizeState((r.json as { state: string }).state);
+  }
+
+  async waitEstablished(address: string, timeoutMs = 15_000): Promise<void> {
+    await waitFor(() => this.neighborState(address), {
+      what: `${this.label}: session with ${address} established`,
+      until: (s) => s === 'established',
+      timeoutMs,
+      diagnostics: () => this.lab.dumpLogs(),
+    });
+  }
+
+  /** Rewrites the config file and sends SIGHUP (bgpiped's reload). */
+  async reload(configToml: string): Promise<void> {
+    await writeFile(this.configFile, configToml);
+    this.process.signal('SIGHUP');
   }
 
   /** SIGTERM (graceful shutdown), SIGKILL after graceMs. */
