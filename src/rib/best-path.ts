@@ -38,7 +38,7 @@
  */
 import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
 import { compareAddresses, routerIdValue } from './address.js';
-import { NO_PATHS, type Dest, type Path } from './path.js';
+import { isCandidate, NO_PATHS, type Dest, type Path } from './path.js';
 
 /** RFC 4271 §5.1.5 / FRR, BIRD, GoBGP: LOCAL_PREF of a path that has none. */
 export const DEFAULT_LOCAL_PREF = 100;
@@ -151,10 +151,10 @@ export const MULTIPATH_CHANGED = 2;
  */
 export function decide(dest: Dest, mp: MultipathOptions | undefined): number {
   const before = dest.best;
-  const head = dest.head;
-  let best = head;
-  if (head !== undefined && head.next !== undefined) {
-    for (let p: Path | undefined = head.next; p !== undefined; p = p.next) if (comparePaths(p, best!) < 0) best = p;
+  let best: Path | undefined;
+  // Adj-RIB-In paths share the list (path.ts); only candidates take part.
+  for (let p = dest.head; p !== undefined; p = p.next) {
+    if (isCandidate(p) && (best === undefined || comparePaths(p, best) < 0)) best = p;
   }
   dest.best = best;
   let changed = best !== before ? BEST_CHANGED : 0;
@@ -175,7 +175,7 @@ function multipathSet(dest: Dest, best: Path, mp: MultipathOptions): readonly Pa
   const nas = neighbourAs(best.attributes);
   const set: Path[] = [];
   for (let p = dest.head; p !== undefined; p = p.next) {
-    if (p === best || compareThroughIgp(p, best) !== 0) continue;
+    if (p === best || !isCandidate(p) || compareThroughIgp(p, best) !== 0) continue;
     if (best.ebgp && neighbourAs(p.attributes) !== nas) continue;
     set.push(p);
   }

@@ -1,41 +1,34 @@
 /**
- * Loc-RIB (RFC 4271 §3.2): per family, every destination that has at least one eligible,
- * accepted path, keyed by `nlri.key`. A destination holds its candidate paths as a list threaded
- * through the paths themselves (no array per prefix) and remembers its best path and multipath
- * set; the Rib facade decides when to run the decision and what to tell peers.
+ * The table of one family (RFC 4271 §3.2): every destination some source sent a path for, keyed
+ * by `nlri.key`. Adj-RIB-In and Loc-RIB share it (see path.ts): a destination whose paths were
+ * all rejected or loop stays here without a best path and is not a Loc-RIB route. The Rib facade
+ * decides when to run the decision and what to tell peers.
  */
 import type { Nlri } from '../wire/nlri/types.js';
-import { Dest, type Path } from './path.js';
+import { Dest } from './path.js';
 
 export class LocRib {
   readonly dests = new Map<string, Dest>();
-
-  get size(): number {
-    return this.dests.size;
-  }
+  /** Destinations with a best path (the Loc-RIB proper). */
+  size = 0;
 
   get(nlri: Nlri): Dest | undefined {
     return this.dests.get(nlri.key);
   }
 
-  /** Adds a path to its destination (creating it); `known` saves the lookup when the caller
-   *  already holds the destination. */
-  insert(p: Path, known: Dest | undefined): Dest {
-    let d = known;
+  /** The destination for `nlri`, created empty when there is none. */
+  obtain(nlri: Nlri): Dest {
+    const key = nlri.key;
+    let d = this.dests.get(key);
     if (d === undefined) {
-      const key = p.nlri.key;
-      d = this.dests.get(key);
-      if (d === undefined) {
-        d = new Dest(p.nlri);
-        this.dests.set(key, d);
-      }
+      d = new Dest(nlri);
+      this.dests.set(key, d);
     }
-    d.insert(p);
     return d;
   }
 
-  /** Forgets a destination that has no path left (RFC 4271 §9.1.3: it is then unreachable). */
+  /** Forgets a destination no source has a path for. */
   dropIfEmpty(d: Dest): void {
-    if (d.count === 0) this.dests.delete(d.nlri.key);
+    if (d.head === undefined) this.dests.delete(d.nlri.key);
   }
 }

@@ -1,7 +1,12 @@
 /**
  * The RIB's own route record. A `Path` is what one source (a peer, or this speaker) says about one
- * NLRI; it is immutable once made, except for its links into the Loc-RIB, so a `Route` handed out
- * in a BestPathChange never changes under its reader. A new announcement makes a new Path.
+ * NLRI; it is immutable once made, except for its link in its destination's list, so a `Route`
+ * handed out in a BestPathChange never changes under its reader. A new announcement makes a new
+ * Path.
+ *
+ * As in BIRD's `net` / `rte`, a destination's list holds every path any source sent for it, the
+ * ones import policy rejected or found looping included: that list *is* Adj-RIB-In and the
+ * Loc-RIB candidates at once, so a route costs one table entry and one object, not one per RIB.
  */
 import type { Family } from '../wire/family.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
@@ -9,10 +14,8 @@ import type { Nlri } from '../wire/nlri/types.js';
 import type { RibPeer, Route } from './types.js';
 
 export class Path implements Route {
-  /** Next path of the same destination (Loc-RIB list, newest first). */
+  /** Next path of the same destination (newest first). */
   next: Path | undefined = undefined;
-  /** The destination whose list holds this path; undefined when it takes no part in the decision. */
-  dest: Dest | undefined = undefined;
 
   constructor(
     readonly family: Family,
@@ -32,9 +35,15 @@ export class Path implements Route {
   ) {}
 }
 
-/** One NLRI in the Loc-RIB: its candidate paths, the best one, and the multipath set. */
+/** A path that takes part in the decision (Loc-RIB), not only kept in Adj-RIB-In. */
+export function isCandidate(p: Path): boolean {
+  return p.accepted && p.eligible;
+}
+
+/** One NLRI: every source's path, the best one, and the multipath set. */
 export class Dest {
   head: Path | undefined = undefined;
+  /** Paths in the list, candidates or not. */
   count = 0;
   best: Path | undefined = undefined;
   /** Equal-cost set including best, when multipath is on and there are several; else empty and
@@ -45,9 +54,14 @@ export class Dest {
 
   insert(p: Path): void {
     p.next = this.head;
-    p.dest = this;
     this.head = p;
     this.count++;
+  }
+
+  /** The path `peer` (undefined: this speaker) sent, if any: lists are a few paths long. */
+  from(peer: RibPeer | undefined): Path | undefined {
+    for (let p = this.head; p !== undefined; p = p.next) if (p.peer === peer) return p;
+    return undefined;
   }
 
   remove(p: Path): void {
@@ -59,13 +73,13 @@ export class Dest {
       q.next = p.next;
     }
     p.next = undefined;
-    p.dest = undefined;
     this.count--;
   }
 
+  /** The Loc-RIB candidates (what the looking glass shows as paths). */
   paths(): Path[] {
     const out: Path[] = [];
-    for (let p = this.head; p !== undefined; p = p.next) out.push(p);
+    for (let p = this.head; p !== undefined; p = p.next) if (isCandidate(p)) out.push(p);
     return out;
   }
 }

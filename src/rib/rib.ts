@@ -4,9 +4,13 @@
  * Decoded UPDATEs go in (`receive`), local routes go in (`originate`); each peer pulls packed
  * batches out (`takeOutbound`) when told it has work (`onOutbound`). In between:
  *
- *   Adj-RIB-In (adj-rib-in.ts) → loop checks (import-rules.ts) → import policy
- *     → Loc-RIB + decision (loc-rib.ts, best-path.ts) → onBestPathChange (the FIB)
+ *   Adj-RIB-In → loop checks (import-rules.ts) → import policy → Loc-RIB + decision
+ *     (loc-rib.ts, path.ts, best-path.ts) → onBestPathChange (the FIB)
  *     → export rules (export-rules.ts) → export policy → Adj-RIB-Out (adj-rib-out.ts)
+ *
+ * Adj-RIB-In and the Loc-RIB are one table per family (BIRD's layout, see path.ts): each
+ * destination lists every source's path, rejected and looping ones included, so a route costs one
+ * table entry; per-peer views (adjRibIn, removePeer, setPolicy) scan the table.
  *
  * Only best paths are advertised (no ADD-PATH). Everything is synchronous: a call returns with
  * all its consequences queued, and onOutbound is called at the end of the call, never in the
@@ -19,14 +23,13 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
 import type { Announcement, UpdateMessage, Withdrawal } from '../wire/messages.js';
 import type { Nlri } from '../wire/nlri/types.js';
-import { AdjRibIn, type AdjRibInTable } from './adj-rib-in.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { AttrSets } from './attr-set.js';
 import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
 import { ExportCache, isIbgp, type ExportContext } from './export-rules.js';
 import { isEligible, type LoopContext } from './import-rules.js';
 import { LocRib } from './loc-rib.js';
-import { Path, type Dest } from './path.js';
+import { isCandidate, Path, type Dest } from './path.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
 
 /** Returns the attributes to use (the same object, a modified one, or undefined to reject). */
@@ -55,9 +58,15 @@ export interface RibCounters {
   advertised: number;
 }
 
+/** Adj-RIB-In sizes of one source and family, kept as paths come and go. */
+interface InCounts {
+  received: number;
+  accepted: number;
+}
+
 /** Where paths come from: a peer, or this speaker (id -1, no peer). */
 class Source {
-  readonly adjIn = new AdjRibIn();
+  readonly inCounts = new Map<Family, InCounts>();
   importPolicy: PolicyFn | undefined = undefined;
   constructor(
     readonly id: number,
@@ -77,6 +86,12 @@ class PeerState extends Source {
   constructor(override readonly peer: RibPeer) {
     super(peer.id, peer, !isIbgp(peer));
   }
+}
+
+function countsOf(src: Source, family: Family): InCounts {
+  let c = src.inCounts.get(family);
+  if (c === undefined) src.inCounts.set(family, (c = { received: 0, accepted: 0 }));
+  return c;
 }
 
 /** A peer's Adj-RIB-Out for one family, as the list walked on each best path change. */
@@ -144,12 +159,13 @@ export class Rib {
       const list = this.targets.get(family);
       if (list !== undefined) this.targets.set(family, list.filter((t) => t.st !== st));
     }
-    for (const [family, table] of st.adjIn.tables) {
+    for (const family of st.inCounts.keys()) {
       const loc = this.locRibs.get(family);
       if (loc === undefined) continue;
-      for (const p of table.routes.values()) {
-        const d = p.dest;
-        if (d === undefined) continue;
+      // Deleting the entry being visited (settle → dropIfEmpty) is safe in Map iteration.
+      for (const d of loc.dests.values()) {
+        const p = d.from(st.peer);
+        if (p === undefined) continue;
         d.remove(p);
         this.settle(family, loc, d);
       }
@@ -163,9 +179,9 @@ export class Rib {
   receive(peerId: number, update: UpdateMessage): void {
     const st = this.peerState(peerId);
     for (const w of update.withdrawn) {
-      const table = st.adjIn.table(w.family);
+      const counts = countsOf(st, w.family);
       const loc = this.locRib(w.family);
-      for (const nlri of w.nlri) this.forget(table, w.family, loc, nlri);
+      for (const nlri of w.nlri) this.forget(st, counts, w.family, loc, nlri);
     }
     for (const a of update.announced) {
       const family = a.family;
@@ -174,11 +190,11 @@ export class Rib {
       if (st.ebgp && attrs.localPref !== undefined) attrs = this.attrSets.setLocalPref(attrs, undefined);
       const eligible = isEligible(this.loopCtx, attrs, st.ebgp, st.peer.localAs);
       const policy = st.importPolicy;
-      const table = st.adjIn.table(family);
+      const counts = countsOf(st, family);
       const loc = this.locRib(family);
       for (const nlri of a.nlri) {
         const accepted = policy === undefined ? attrs : this.internOrReject(policy(st.peer, family, nlri, attrs));
-        this.learn(st, table, family, loc, nlri, attrs, accepted, eligible, ++this.sequence);
+        this.learn(st, counts, family, loc, loc.obtain(nlri), attrs, accepted, eligible, ++this.sequence);
       }
     }
     this.flush();
@@ -187,12 +203,13 @@ export class Rib {
   /** A local route (config, API). Next hop 0.0.0.0 / :: means "our address towards each peer". */
   originate(family: Family, nlri: Nlri, attrs: PathAttributes): void {
     const a = this.attrSets.intern(attrs);
-    this.learn(this.local, this.local.adjIn.table(family), family, this.locRib(family), nlri, a, a, true, ++this.sequence);
+    const loc = this.locRib(family);
+    this.learn(this.local, countsOf(this.local, family), family, loc, loc.obtain(nlri), a, a, true, ++this.sequence);
     this.flush();
   }
 
   withdrawOriginated(family: Family, nlri: Nlri): void {
-    this.forget(this.local.adjIn.table(family), family, this.locRib(family), nlri);
+    this.forget(this.local, countsOf(this.local, family), family, this.locRib(family), nlri);
     this.flush();
   }
 
@@ -203,12 +220,14 @@ export class Rib {
     st.importPolicy = policy.import;
     st.exportPolicy = policy.export;
     const imp = policy.import;
-    for (const [family, table] of st.adjIn.tables) {
+    for (const [family, counts] of st.inCounts) {
       const loc = this.locRib(family);
-      // Only existing keys are rewritten, which Map iteration tolerates.
-      for (const p of table.routes.values()) {
+      // Paths are replaced, never removed, so no destination leaves the Map under the iteration.
+      for (const d of loc.dests.values()) {
+        const p = d.from(st.peer);
+        if (p === undefined) continue;
         const accepted = imp === undefined ? p.received : this.internOrReject(imp(st.peer, family, p.nlri, p.received));
-        this.learn(st, table, family, loc, p.nlri, p.received, accepted, p.eligible, p.sequence);
+        this.learn(st, counts, family, loc, d, p.received, accepted, p.eligible, p.sequence);
       }
     }
     for (const [family, out] of st.out) this.offerAll({ st, out }, family, false);
@@ -248,15 +267,19 @@ export class Rib {
     const loc = this.locRibs.get(family);
     if (loc === undefined) return;
     for (const d of loc.dests.values()) {
+      if (d.best === undefined) continue; // only rejected or looping paths: Adj-RIB-In only
       yield { nlri: d.nlri, paths: d.paths(), best: d.best, multipath: multipathOf(d) };
     }
   }
 
   /** As received from the peer, before import policy; looping and rejected paths included. */
   *adjRibIn(peerId: number, family: Family): Iterable<Route> {
-    const table = this.peers.get(peerId)?.adjIn.tables.get(family);
-    if (table === undefined) return;
-    for (const p of table.routes.values()) {
+    const st = this.peers.get(peerId);
+    const loc = this.locRibs.get(family);
+    if (st === undefined || loc === undefined || !st.inCounts.has(family)) return;
+    for (const d of loc.dests.values()) {
+      const p = d.from(st.peer);
+      if (p === undefined) continue;
       yield p.received === p.attributes ? p : { family, nlri: p.nlri, attributes: p.received, peer: p.peer, sequence: p.sequence };
     }
   }
@@ -275,9 +298,9 @@ export class Rib {
       return c;
     };
     for (const f of st.out.keys()) get(f);
-    for (const [f, t] of st.adjIn.tables) {
+    for (const [f, t] of st.inCounts) {
       const c = get(f);
-      c.received = t.routes.size;
+      c.received = t.received;
       c.accepted = t.accepted;
     }
     for (const [f, out] of st.out) get(f).advertised = out.advertised;
@@ -315,20 +338,19 @@ export class Rib {
     return a === undefined ? undefined : this.attrSets.intern(a);
   }
 
-  /** Records what `src` now says for `nlri` and runs the decision if the Loc-RIB changed. */
+  /** Records what `src` now says for destination `d` and runs the decision if that changed. */
   private learn(
     src: Source,
-    table: AdjRibInTable,
+    counts: InCounts,
     family: Family,
     loc: LocRib,
-    nlri: Nlri,
+    d: Dest,
     received: PathAttributes,
     accepted: PathAttributes | undefined,
     eligible: boolean,
     sequence: number,
   ): void {
-    const key = nlri.key;
-    const old = table.routes.get(key);
+    const old = d.from(src.peer);
     const isAccepted = accepted !== undefined;
     if (
       old !== undefined &&
@@ -339,37 +361,38 @@ export class Rib {
     ) {
       return; // a duplicate (refresh, or a policy change that changed nothing here)
     }
-    const p = new Path(family, nlri, accepted ?? received, src.peer, sequence, received, isAccepted, eligible, src.ebgp);
-    table.routes.set(key, p);
-    let dest: Dest | undefined;
-    if (old !== undefined && old.dest !== undefined) {
-      dest = old.dest;
-      dest.remove(old);
-      table.accepted--;
-    }
-    if (isAccepted && eligible) {
-      dest = loc.insert(p, dest);
-      table.accepted++;
-    }
-    if (dest !== undefined) this.settle(family, loc, dest);
+    const p = new Path(family, d.nlri, accepted ?? received, src.peer, sequence, received, isAccepted, eligible, src.ebgp);
+    let was = false;
+    if (old !== undefined) {
+      was = isCandidate(old);
+      d.remove(old);
+      if (was) counts.accepted--;
+    } else counts.received++;
+    d.insert(p);
+    const is = isCandidate(p);
+    if (is) counts.accepted++;
+    // A path that is and was only in Adj-RIB-In cannot change the decision.
+    if (was || is) this.settle(family, loc, d);
   }
 
-  private forget(table: AdjRibInTable, family: Family, loc: LocRib, nlri: Nlri): void {
-    const key = nlri.key;
-    const old = table.routes.get(key);
-    if (old === undefined) return;
-    table.routes.delete(key);
-    const d = old.dest;
-    if (d === undefined) return;
+  private forget(src: Source, counts: InCounts, family: Family, loc: LocRib, nlri: Nlri): void {
+    const d = loc.get(nlri);
+    const old = d?.from(src.peer);
+    if (d === undefined || old === undefined) return;
     d.remove(old);
-    table.accepted--;
-    this.settle(family, loc, d);
+    counts.received--;
+    if (isCandidate(old)) {
+      counts.accepted--;
+      this.settle(family, loc, d);
+    } else loc.dropIfEmpty(d);
   }
 
   /** Runs the decision for a destination whose paths changed and passes the outcome on. */
   private settle(family: Family, loc: LocRib, d: Dest): void {
+    const had = d.best !== undefined;
     const changed = decide(d, this.mp);
-    if (d.count === 0) loc.dropIfEmpty(d);
+    if (had !== (d.best !== undefined)) loc.size += had ? -1 : 1;
+    loc.dropIfEmpty(d);
     if (changed === 0) return;
     const cb = this.onBestPathChange;
     if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
