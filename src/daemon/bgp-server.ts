@@ -174,7 +174,7 @@ export class BgpServer implements PeerEvents {
       id: this.nextRibPeerId++,
       address: peer.config.peerAddress,
       localAddress,
-      localAddressV6: localAddress.includes(':') ? localAddress : (entry.settings.localAddressV6 ?? ipv6OnSameInterface(localAddress)),
+      localAddressV6: localAddress.includes(':') ? localAddress : this.ipv6NextHopSelf(entry, localAddress),
       peerAs: negotiated.peerAs,
       localAs: peer.config.localAs,
       routerId: negotiated.peerRouterId,
@@ -239,6 +239,19 @@ export class BgpServer implements PeerEvents {
       table[name] = (table[name] ?? 0) + 1;
     }
     this.hooks.message?.(peer.config.peerAddress, direction, name, 1);
+  }
+
+  /**
+   * Our IPv6 address for next-hop-self over an IPv4 session: the neighbour's own setting, else
+   * an explicit IPv6 address bgpiped listens on (the operator named it), else a global address
+   * of the interface that holds the session's IPv4 address (what FRR does).
+   */
+  private ipv6NextHopSelf(entry: NeighborEntry, localAddress: string): string | undefined {
+    return (
+      entry.settings.localAddressV6 ??
+      this.settings.listenAddresses.find((a) => a.includes(':') && a !== '::' && !a.startsWith('fe80')) ??
+      ipv6OnSameInterface(localAddress)
+    );
   }
 
   // ===== outbound =====

@@ -91,7 +91,9 @@ function pairing(name: string, bgpipedPassive: boolean): void {
       );
 
       // peer → bgpiped
-      await peer.addRoute('ipv4-unicast', '10.2.0.0/24', { nextHop: THEM.v4, med: 20, communities: ['65002:2'], asPath: [65100] });
+      // ExaBGP sends the AS_PATH it is given as is; the others prepend their own AS (eBGP).
+      const asPath = name === 'exabgp' ? [THEM.asn, 65100] : [65100];
+      await peer.addRoute('ipv4-unicast', '10.2.0.0/24', { nextHop: THEM.v4, med: 20, communities: ['65002:2'], asPath });
       await peer.addRoute('ipv6-unicast', '2001:db8:2::/48', { nextHop: THEM.v6, med: 21, communities: ['65002:21'] });
       expectRoute(
         await waitForRoute(bgpiped, 'ipv4-unicast', '10.2.0.0/24'),
