@@ -1,12 +1,16 @@
 /**
  * Adj-RIB-Out (RFC 4271 §3.2, §9.2) for one peer and one family: what was last sent for each
- * NLRI, and what is still to be sent.
+ * destination, and what is still to be sent.
+ *
+ * Both live in two columns indexed by the destination's id in its table (loc-rib.ts), not in a
+ * Map and an object per NLRI: a peer's share of a 1M-route table is two array slots per route.
  *
  * Pending changes wait in buckets, one per interned attribute set plus one for withdrawals (BIRD's
  * `bgp_bucket`, OpenBGPD's `rde_adjout`), so the packer emits one Announcement per attribute set
- * with all its NLRI, i.e. as few UPDATEs as RFC 4271 §9.2 allows. Each entry is on at most one
- * bucket's list (an intrusive doubly linked list: moving an entry costs no allocation), which
- * gives the rate-limiting rules of §9.2.1.1 for free:
+ * with all its NLRI, i.e. as few UPDATEs as RFC 4271 §9.2 allows. A bucket is an append-only list
+ * of destinations checked when drained: an entry counts only if the destination's queued value is
+ * still the bucket's, so moving a route between buckets costs no unlinking, and the
+ * rate-limiting rules of §9.2.1.1 hold:
  *   - a route that changes twice before it is sent leaves once, with the last attributes;
  *   - a route that goes back to what was last sent leaves nothing;
  *   - a route announced then withdrawn before it was ever sent leaves nothing.
@@ -15,70 +19,76 @@ import type { Family } from '../wire/family.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { Announcement, Withdrawal } from '../wire/messages.js';
-
-class OutEntry {
-  /** Attributes the peer has now (undefined: it was never sent or its withdrawal left). */
-  sent: PathAttributes | undefined = undefined;
-  /** What is queued: attributes to announce, null to withdraw, undefined for nothing. */
-  pending: PathAttributes | null | undefined = undefined;
-  bucket: Bucket | undefined = undefined;
-  prev: OutEntry | undefined = undefined;
-  next: OutEntry | undefined = undefined;
-  constructor(readonly nlri: Nlri) {}
-}
+import { LocRib } from './loc-rib.js';
+import type { Dest } from './path.js';
 
 class Bucket {
-  head: OutEntry | undefined = undefined;
-  tail: OutEntry | undefined = undefined;
-  size = 0;
+  readonly dests: Dest[] = [];
+  /** Entries before this index were drained. */
+  start = 0;
   /** null: the withdrawal bucket. */
   constructor(readonly attrs: PathAttributes | null) {}
 }
 
 export class AdjRibOut {
-  private readonly entries = new Map<string, OutEntry>();
+  /** By destination id: attributes the peer has now (undefined: never sent, or withdrawn). */
+  private readonly sentCol: (PathAttributes | undefined)[] = [];
+  /** By destination id: what is queued — attributes, null to withdraw, undefined for nothing. */
+  private readonly queuedCol: (PathAttributes | null | undefined)[] = [];
   private readonly buckets = new Map<PathAttributes, Bucket>();
-  private readonly withdrawals = new Bucket(null);
+  private withdrawals = new Bucket(null);
   /** NLRI waiting to be sent (announcements and withdrawals). */
   pending = 0;
   /** NLRI the peer currently has from us. */
   advertised = 0;
 
-  constructor(readonly family: Family) {}
+  /** `table`: the destinations this Adj-RIB-Out's ids refer to; a standalone one keeps its own. */
+  constructor(
+    readonly family: Family,
+    private readonly table: LocRib = new LocRib(),
+  ) {}
 
   /** Queue `attrs` for `nlri`. With `force` (ROUTE-REFRESH) it is queued even if already sent. */
   announce(nlri: Nlri, attrs: PathAttributes, force: boolean): void {
-    let e = this.entries.get(nlri.key);
-    if (e === undefined) {
-      e = new OutEntry(nlri);
-      this.entries.set(nlri.key, e);
-    } else {
-      if (e.pending === attrs) return;
-      if (e.bucket !== undefined) this.unlink(e);
-      if (e.sent === attrs && !force) {
-        e.pending = undefined;
-        return;
-      }
+    this.announceDest(this.table.obtain(nlri), attrs, force);
+  }
+
+  withdraw(nlri: Nlri): void {
+    const d = this.table.get(nlri);
+    if (d !== undefined) this.withdrawDest(d);
+  }
+
+  announceDest(d: Dest, attrs: PathAttributes, force: boolean): void {
+    const id = d.id;
+    const q = this.queuedCol[id];
+    if (q === attrs) return;
+    if (q !== undefined) this.pending--; // its bucket entry goes stale
+    if (this.sentCol[id] === attrs && !force) {
+      if (q !== undefined) this.queuedCol[id] = undefined;
+      return;
     }
-    e.pending = attrs;
+    setAt(this.queuedCol, id, attrs);
     let b = this.buckets.get(attrs);
     if (b === undefined) {
       b = new Bucket(attrs);
       this.buckets.set(attrs, b);
     }
-    this.link(b, e);
+    b.dests.push(d);
+    this.pending++;
   }
 
-  withdraw(nlri: Nlri): void {
-    const e = this.entries.get(nlri.key);
-    if (e === undefined || e.pending === null) return;
-    if (e.bucket !== undefined) this.unlink(e);
-    if (e.sent === undefined) {
-      this.entries.delete(nlri.key);
-      return;
+  withdrawDest(d: Dest): void {
+    const id = d.id;
+    const q = this.queuedCol[id];
+    if (q === null) return;
+    if (q !== undefined) {
+      this.pending--;
+      this.queuedCol[id] = undefined;
     }
-    e.pending = null;
-    this.link(this.withdrawals, e);
+    if (this.sentCol[id] === undefined) return;
+    this.queuedCol[id] = null;
+    this.withdrawals.dests.push(d);
+    this.pending++;
   }
 
   /**
@@ -89,74 +99,80 @@ export class AdjRibOut {
   take(budget: number, announced: Announcement[], withdrawn: Withdrawal[]): number {
     let n = 0;
     const w = this.withdrawals;
-    if (w.size > 0 && budget > 0) {
+    if (w.dests.length > w.start && budget > 0) {
       const nlri: Nlri[] = [];
       n = this.drain(w, budget, nlri);
-      withdrawn.push({ family: this.family, nlri });
+      if (nlri.length > 0) withdrawn.push({ family: this.family, nlri });
+      if (w.start === w.dests.length) this.withdrawals = new Bucket(null);
     }
     for (const b of this.buckets.values()) {
       if (n >= budget) break;
       const nlri: Nlri[] = [];
       n += this.drain(b, budget - n, nlri);
-      announced.push({ family: this.family, attributes: b.attrs!, nlri });
+      if (nlri.length > 0) announced.push({ family: this.family, attributes: b.attrs!, nlri });
+      if (b.start === b.dests.length) this.buckets.delete(b.attrs!);
     }
     return n;
   }
 
-  /** Pops up to `max` entries off a bucket into `out` and records them as sent. */
+  /** Pops up to `max` live entries off a bucket into `out` and records them as sent. */
   private drain(b: Bucket, max: number, out: Nlri[]): number {
     const attrs = b.attrs;
-    let e = b.head;
+    const list = b.dests;
+    const sent = this.sentCol;
+    const queued = this.queuedCol;
+    let i = b.start;
     let n = 0;
-    while (e !== undefined && n < max) {
-      const next = e.next;
-      e.prev = e.next = e.bucket = undefined;
-      e.pending = undefined;
-      out.push(e.nlri);
-      if (attrs === null) {
-        this.entries.delete(e.nlri.key);
-        this.advertised--;
-      } else {
-        if (e.sent === undefined) this.advertised++;
-        e.sent = attrs;
-      }
-      e = next;
+    for (; i < list.length && n < max; i++) {
+      const d = list[i]!;
+      const id = d.id;
+      // Stale: the destination moved on (or left the table: id -1) after this entry was made.
+      if (id < 0 || queued[id] !== attrs) continue;
+      queued[id] = undefined;
+      out.push(d.nlri);
       n++;
+      if (attrs === null) {
+        sent[id] = undefined;
+        this.advertised--;
+        d.held--;
+        this.table.dropIfEmpty(d);
+      } else {
+        if (sent[id] === undefined) {
+          this.advertised++;
+          d.held++;
+        }
+        setAt(sent, id, attrs);
+      }
     }
-    b.head = e;
-    if (e !== undefined) e.prev = undefined;
-    else b.tail = undefined;
-    b.size -= n;
+    b.start = i;
     this.pending -= n;
-    if (b.size === 0 && attrs !== null) this.buckets.delete(attrs);
     return n;
   }
 
-  private link(b: Bucket, e: OutEntry): void {
-    e.bucket = b;
-    e.prev = b.tail;
-    e.next = undefined;
-    if (b.tail !== undefined) b.tail.next = e;
-    else b.head = e;
-    b.tail = e;
-    b.size++;
-    this.pending++;
-  }
-
-  private unlink(e: OutEntry): void {
-    const b = e.bucket!;
-    if (e.prev !== undefined) e.prev.next = e.next;
-    else b.head = e.next;
-    if (e.next !== undefined) e.next.prev = e.prev;
-    else b.tail = e.prev;
-    e.prev = e.next = e.bucket = undefined;
-    b.size--;
-    this.pending--;
-    if (b.size === 0 && b.attrs !== null) this.buckets.delete(b.attrs);
+  /** The peer is gone: lets go of its hold on the table's destinations. */
+  release(): void {
+    const sent = this.sentCol;
+    for (const d of this.table.dests.values()) {
+      if (sent[d.id] === undefined) continue;
+      sent[d.id] = undefined;
+      d.held--;
+      this.table.dropIfEmpty(d);
+    }
   }
 
   /** What the peer has from us now (RFC 4271 §3.2 Adj-RIB-Out as last sent). */
   *sent(): IterableIterator<{ nlri: Nlri; attributes: PathAttributes }> {
-    for (const e of this.entries.values()) if (e.sent !== undefined) yield { nlri: e.nlri, attributes: e.sent };
+    const sent = this.sentCol;
+    for (const d of this.table.dests.values()) {
+      const a = sent[d.id];
+      if (a !== undefined) yield { nlri: d.nlri, attributes: a };
+    }
   }
+}
+
+/** Writes a column slot, growing the array densely (a write far past the end would turn it into
+ *  a dictionary). */
+function setAt<T>(col: (T | undefined)[], i: number, v: T): void {
+  while (col.length < i) col.push(undefined);
+  col[i] = v;
 }

@@ -42,6 +42,11 @@ export function isCandidate(p: Path): boolean {
 
 /** One NLRI: every source's path, the best one, and the multipath set. */
 export class Dest {
+  /** Index of this destination's slots in the Adj-RIB-Out columns; -1 once it left its table. */
+  id = -1;
+  /** Adj-RIB-Outs that hold this destination as sent: it stays in the table, its id reserved,
+   *  until their withdrawals have left. */
+  held = 0;
   head: Path | undefined = undefined;
   /** Paths in the list, candidates or not. */
   count = 0;

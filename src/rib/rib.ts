@@ -136,7 +136,7 @@ export class Rib {
     st.exportPolicy = policy?.export;
     this.peers.set(peer.id, st);
     for (const family of peer.families) {
-      const out = new AdjRibOut(family);
+      const out = new AdjRibOut(family, this.locRib(family));
       st.out.set(family, out);
       st.eorPending.add(family);
       const t: Target = { st, out };
@@ -155,7 +155,8 @@ export class Rib {
     const st = this.peers.get(peerId);
     if (st === undefined) return;
     this.peers.delete(peerId);
-    for (const family of st.out.keys()) {
+    for (const [family, out] of st.out) {
+      out.release();
       const list = this.targets.get(family);
       if (list !== undefined) this.targets.set(family, list.filter((t) => t.st !== st));
     }
@@ -392,13 +393,14 @@ export class Rib {
     const had = d.best !== undefined;
     const changed = decide(d, this.mp);
     if (had !== (d.best !== undefined)) loc.size += had ? -1 : 1;
+    if (changed !== 0) {
+      const cb = this.onBestPathChange;
+      if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
+      const list = this.targets.get(family);
+      if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, d, false);
+    }
+    // Last: the offers above clear what peers had queued under this destination's id.
     loc.dropIfEmpty(d);
-    if (changed === 0) return;
-    const cb = this.onBestPathChange;
-    if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
-    if ((changed & BEST_CHANGED) === 0) return;
-    const list = this.targets.get(family);
-    if (list !== undefined) for (const t of list) this.offer(t, family, d, false);
   }
 
   private offerAll(t: Target, family: Family, force: boolean): void {
@@ -417,8 +419,8 @@ export class Rib {
       const policy = st.exportPolicy;
       if (attrs !== null && policy !== undefined) attrs = this.internOrReject(policy(st.peer, family, d.nlri, attrs)) ?? null;
     }
-    if (attrs !== null) t.out.announce(d.nlri, attrs, force);
-    else t.out.withdraw(d.nlri);
+    if (attrs !== null) t.out.announceDest(d, attrs, force);
+    else t.out.withdrawDest(d);
     if (!st.notified && t.out.pending > 0) this.schedule(st);
   }
 
