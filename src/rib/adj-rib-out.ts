@@ -45,7 +45,7 @@ export class AdjRibOut {
   /** `table`: the destinations this Adj-RIB-Out's ids refer to; a standalone one keeps its own. */
   constructor(
     readonly family: Family,
-    private readonly table: LocRib = new LocRib(),
+    private readonly table: LocRib = new LocRib(family),
   ) {}
 
   /** Queue `attrs` for `nlri`. With `force` (ROUTE-REFRESH) it is queued even if already sent. */

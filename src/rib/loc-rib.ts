@@ -7,6 +7,7 @@
  * Each destination gets a small integer id, reused after it leaves, that indexes the per-peer
  * Adj-RIB-Out columns (adj-rib-out.ts).
  */
+import type { Family } from '../wire/family.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import { Dest } from './path.js';
 
@@ -17,6 +18,8 @@ export class LocRib {
   private nextId = 0;
   private readonly freeIds: number[] = [];
 
+  constructor(readonly family: Family) {}
+
   get(nlri: Nlri): Dest | undefined {
     return this.dests.get(nlri.key);
   }
@@ -26,7 +29,7 @@ export class LocRib {
     const key = nlri.key;
     let d = this.dests.get(key);
     if (d === undefined) {
-      d = new Dest(nlri);
+      d = new Dest(this.family, nlri);
       d.id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
       this.dests.set(key, d);
     }

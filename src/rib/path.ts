@@ -13,31 +13,55 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { RibPeer, Route } from './types.js';
 
+/** Path.flags bits. */
+export const ACCEPTED = 1;
+export const ELIGIBLE = 2;
+export const EBGP = 4;
+
 export class Path implements Route {
   /** Next path of the same destination (newest first). */
   next: Path | undefined = undefined;
 
   constructor(
-    readonly family: Family,
-    readonly nlri: Nlri,
+    /** Where it belongs: gives its NLRI and family without a field for each. */
+    readonly dest: Dest,
     /** After import policy (equal to `received` when there is none or it changed nothing). */
     readonly attributes: PathAttributes,
     readonly peer: RibPeer | undefined,
     readonly sequence: number,
     /** As the peer sent it (Adj-RIB-In, RFC 4271 §3.2 "unprocessed routing information"). */
     readonly received: PathAttributes,
-    /** Import policy accepted it. */
-    readonly accepted: boolean,
-    /** No loop (RFC 4271 §9.1.2, RFC 4456 §8); rejected paths stay in Adj-RIB-In only. */
-    readonly eligible: boolean,
-    /** Learned from an external peer (decision step 6, export rules). */
-    readonly ebgp: boolean,
+    /** ACCEPTED | ELIGIBLE | EBGP: one small integer instead of three fields. */
+    readonly flags: number,
   ) {}
+
+  get family(): Family {
+    return this.dest.family;
+  }
+
+  get nlri(): Nlri {
+    return this.dest.nlri;
+  }
+
+  /** Import policy accepted it. */
+  get accepted(): boolean {
+    return (this.flags & ACCEPTED) !== 0;
+  }
+
+  /** No loop (RFC 4271 §9.1.2, RFC 4456 §8); rejected paths stay in Adj-RIB-In only. */
+  get eligible(): boolean {
+    return (this.flags & ELIGIBLE) !== 0;
+  }
+
+  /** Learned from an external peer (decision step 6, export rules). */
+  get ebgp(): boolean {
+    return (this.flags & EBGP) !== 0;
+  }
 }
 
 /** A path that takes part in the decision (Loc-RIB), not only kept in Adj-RIB-In. */
 export function isCandidate(p: Path): boolean {
-  return p.accepted && p.eligible;
+  return (p.flags & (ACCEPTED | ELIGIBLE)) === (ACCEPTED | ELIGIBLE);
 }
 
 /** One NLRI: every source's path, the best one, and the multipath set. */
@@ -55,7 +79,10 @@ export class Dest {
    *  readers use [best]. */
   multipath: readonly Path[] = NO_PATHS;
 
-  constructor(readonly nlri: Nlri) {}
+  constructor(
+    readonly family: Family,
+    readonly nlri: Nlri,
+  ) {}
 
   insert(p: Path): void {
     p.next = this.head;

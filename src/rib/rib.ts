@@ -29,7 +29,7 @@ import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
 import { ExportCache, isIbgp, type ExportContext } from './export-rules.js';
 import { isEligible, type LoopContext } from './import-rules.js';
 import { LocRib } from './loc-rib.js';
-import { isCandidate, Path, type Dest } from './path.js';
+import { ACCEPTED, EBGP, ELIGIBLE, isCandidate, Path, type Dest } from './path.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
 
 /** Returns the attributes to use (the same object, a modified one, or undefined to reject). */
@@ -329,7 +329,7 @@ export class Rib {
   private locRib(family: Family): LocRib {
     let loc = this.locRibs.get(family);
     if (loc === undefined) {
-      loc = new LocRib();
+      loc = new LocRib(family);
       this.locRibs.set(family, loc);
     }
     return loc;
@@ -362,7 +362,8 @@ export class Rib {
     ) {
       return; // a duplicate (refresh, or a policy change that changed nothing here)
     }
-    const p = new Path(family, d.nlri, accepted ?? received, src.peer, sequence, received, isAccepted, eligible, src.ebgp);
+    const flags = (isAccepted ? ACCEPTED : 0) | (eligible ? ELIGIBLE : 0) | (src.ebgp ? EBGP : 0);
+    const p = new Path(d, accepted ?? received, src.peer, sequence, received, flags);
     let was = false;
     if (old !== undefined) {
       was = isCandidate(old);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asPathLength, comparePaths, decide, neighbourAs } from '../../src/rib/best-path.js';
-import { Dest, Path } from '../../src/rib/path.js';
+import { ACCEPTED, Dest, EBGP, ELIGIBLE, Path } from '../../src/rib/path.js';
 import type { PathAttributes } from '../../src/wire/attributes/types.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
 import type { RibPeer } from '../../src/rib/types.js';
@@ -12,7 +12,7 @@ let sequence = 0;
 
 function path(a: PathAttributes, from: RibPeer | undefined, s = ++sequence): Path {
   const ebgp = from !== undefined && from.peerAs !== from.localAs;
-  return new Path(IPV4_UNICAST, N, a, from, s, a, true, true, ebgp);
+  return new Path(new Dest(IPV4_UNICAST, N), a, from, s, a, ACCEPTED | ELIGIBLE | (ebgp ? EBGP : 0));
 }
 
 /** The better of two paths, whichever order they are given in. */
@@ -103,7 +103,7 @@ test('prefers the shorter CLUSTER_LIST, then the lower peer address', () => {
 });
 
 test('keeps equal eBGP paths from the same neighbour AS as multipath, capped at maxPaths', () => {
-  const d = new Dest(N);
+  const d = new Dest(IPV4_UNICAST, N);
   const mk = (id: number, as: number): Path => path(attrs({ asPath: seq(as, 1) }), peer(id, { peerAs: as }));
   const a = mk(1, 65010);
   const b = mk(2, 65010);
@@ -119,7 +119,7 @@ test('keeps equal eBGP paths from the same neighbour AS as multipath, capped at 
 });
 
 test('a destination with one path needs no comparison and keeps no multipath set', () => {
-  const d = new Dest(N);
+  const d = new Dest(IPV4_UNICAST, N);
   const a = path(attrs(), peer(1));
   d.insert(a);
   decide(d, { ebgp: true, ibgp: true, maxPaths: 8 });
