@@ -289,7 +289,8 @@ export const documentSchema = table({
     'local-pref': uint32().optional(),
   }).optional(),
   /** bgpipe extension: the local HTTP API. */
-  api: table({ 'listen-address': ip().optional(), port: int(1, 65535).optional() }).optional(),
+  // port 0: any free port (tests); -1: no API at all.
+  api: table({ 'listen-address': ip().optional(), port: int(-1, 65535).optional() }).optional(),
   /** bgpipe extension: /metrics on the API port. */
   metrics: table({ enabled: bool().optional() }).optional(),
   zebra: notSupported(),
