@@ -152,7 +152,7 @@ export class AdjRibOut {
   /** The peer is gone: lets go of its hold on the table's destinations. */
   release(): void {
     const sent = this.sentCol;
-    for (const d of this.table.dests.values()) {
+    for (const d of this.table.dests()) {
       if (sent[d.id] === undefined) continue;
       sent[d.id] = undefined;
       d.held--;
@@ -163,7 +163,7 @@ export class AdjRibOut {
   /** What the peer has from us now (RFC 4271 §3.2 Adj-RIB-Out as last sent). */
   *sent(): IterableIterator<{ nlri: Nlri; attributes: PathAttributes }> {
     const sent = this.sentCol;
-    for (const d of this.table.dests.values()) {
+    for (const d of this.table.dests()) {
       const a = sent[d.id];
       if (a !== undefined) yield { nlri: d.nlri, attributes: a };
     }

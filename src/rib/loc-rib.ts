@@ -5,42 +5,141 @@
  * decides when to run the decision and what to tell peers.
  *
  * Each destination gets a small integer id, reused after it leaves, that indexes the per-peer
- * Adj-RIB-Out columns (adj-rib-out.ts).
+ * Adj-RIB-Out columns (adj-rib-out.ts) and this table's own index.
+ *
+ * The index is an open-addressing hash table (linear probing, backward-shift deletion) of ids in
+ * an Int32Array rather than a Map: a Map of a million entries costs ~70 MB and ~800 ns per insert
+ * on this kind of host, where every fresh page of memory is expensive; this costs ~12 octets per
+ * destination and is outside the garbage-collected heap.
  */
 import type { Family } from '../wire/family.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import { Dest } from './path.js';
 
+const MIN_SLOTS = 1024;
+
 export class LocRib {
-  readonly dests = new Map<string, Dest>();
   /** Destinations with a best path (the Loc-RIB proper). */
   size = 0;
-  private nextId = 0;
+  /** Destinations in the table, best path or not. */
+  private count = 0;
+  /** By id; undefined for a free id. */
+  private readonly byId: (Dest | undefined)[] = [];
+  /** By id: the key's hash. */
+  private hashes = new Int32Array(MIN_SLOTS);
+  /** id + 1, 0 for an empty slot; length a power of two, at most half full. */
+  private slots = new Int32Array(MIN_SLOTS);
   private readonly freeIds: number[] = [];
 
   constructor(readonly family: Family) {}
 
   get(nlri: Nlri): Dest | undefined {
-    return this.dests.get(nlri.key);
+    const key = nlri.key;
+    const h = hashKey(key);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return undefined;
+      if (this.hashes[s - 1] === h) {
+        const d = this.byId[s - 1]!;
+        if (d.nlri.key === key) return d;
+      }
+    }
   }
 
   /** The destination for `nlri`, created empty when there is none. */
   obtain(nlri: Nlri): Dest {
     const key = nlri.key;
-    let d = this.dests.get(key);
-    if (d === undefined) {
-      d = new Dest(this.family, nlri);
-      d.id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
-      this.dests.set(key, d);
+    const h = hashKey(key);
+    let slots = this.slots;
+    let mask = slots.length - 1;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      if (this.hashes[s - 1] === h) {
+        const d = this.byId[s - 1]!;
+        if (d.nlri.key === key) return d;
+      }
     }
+    const d = new Dest(this.family, nlri);
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.byId.length;
+    d.id = id;
+    if (id === this.byId.length) this.byId.push(d);
+    else this.byId[id] = d;
+    if (id >= this.hashes.length) {
+      const grown = new Int32Array(this.hashes.length * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[id] = h;
+    if (++this.count * 2 > slots.length) {
+      this.rehash(slots.length * 2);
+      slots = this.slots;
+      mask = slots.length - 1;
+      for (i = h & mask; slots[i] !== 0; i = (i + 1) & mask);
+    }
+    slots[i] = id + 1;
     return d;
   }
 
   /** Forgets a destination no source has a path for and no peer still holds as sent. */
   dropIfEmpty(d: Dest): void {
     if (d.head !== undefined || d.held > 0 || d.id < 0) return;
-    this.dests.delete(d.nlri.key);
-    this.freeIds.push(d.id);
+    const id = d.id;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = this.hashes[id]! & mask;
+    while (slots[i] !== id + 1) i = (i + 1) & mask;
+    // Backward-shift deletion: pull later entries of the run into the hole when their home slot
+    // is not between the hole and where they sit, so lookups never need tombstones.
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const s = slots[j]!;
+      if (s === 0) break;
+      const home = this.hashes[s - 1]! & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        slots[i] = s;
+        i = j;
+      }
+    }
+    slots[i] = 0;
+    this.count--;
+    this.byId[id] = undefined;
+    this.freeIds.push(id);
     d.id = -1;
   }
+
+  /** Every destination, in id order. Dropping the one being visited is allowed. */
+  *dests(): IterableIterator<Dest> {
+    const byId = this.byId;
+    for (let id = 0; id < byId.length; id++) {
+      const d = byId[id];
+      if (d !== undefined) yield d;
+    }
+  }
+
+  private rehash(n: number): void {
+    const slots = new Int32Array(n);
+    const mask = n - 1;
+    const byId = this.byId;
+    for (let id = 0; id < byId.length; id++) {
+      if (byId[id] === undefined) continue;
+      let i = this.hashes[id]! & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = id + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+/** FNV-1a over the key's code units, then a final mix so that the low bits (the slot) depend on
+ *  every unit: unicast keys differ mostly in their last octets. */
+function hashKey(k: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return h;
 }

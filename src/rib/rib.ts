@@ -144,7 +144,7 @@ export class Rib {
       if (list === undefined) this.targets.set(family, [t]);
       else list.push(t);
       const loc = this.locRibs.get(family);
-      if (loc !== undefined) for (const d of loc.dests.values()) this.offer(t, family, d, false);
+      if (loc !== undefined) for (const d of loc.dests()) this.offer(t, family, d, false);
     }
     // Even an empty table owes an End-of-RIB per family.
     if (!st.notified) this.schedule(st);
@@ -164,7 +164,7 @@ export class Rib {
       const loc = this.locRibs.get(family);
       if (loc === undefined) continue;
       // Deleting the entry being visited (settle → dropIfEmpty) is safe in Map iteration.
-      for (const d of loc.dests.values()) {
+      for (const d of loc.dests()) {
         const p = d.from(st.peer);
         if (p === undefined) continue;
         d.remove(p);
@@ -224,7 +224,7 @@ export class Rib {
     for (const [family, counts] of st.inCounts) {
       const loc = this.locRib(family);
       // Paths are replaced, never removed, so no destination leaves the Map under the iteration.
-      for (const d of loc.dests.values()) {
+      for (const d of loc.dests()) {
         const p = d.from(st.peer);
         if (p === undefined) continue;
         const accepted = imp === undefined ? p.received : this.internOrReject(imp(st.peer, family, p.nlri, p.received));
@@ -267,7 +267,7 @@ export class Rib {
   *destinations(family: Family): Iterable<{ nlri: Nlri; paths: readonly Route[]; best: Route | undefined; multipath: readonly Route[] }> {
     const loc = this.locRibs.get(family);
     if (loc === undefined) return;
-    for (const d of loc.dests.values()) {
+    for (const d of loc.dests()) {
       if (d.best === undefined) continue; // only rejected or looping paths: Adj-RIB-In only
       yield { nlri: d.nlri, paths: d.paths(), best: d.best, multipath: multipathOf(d) };
     }
@@ -278,7 +278,7 @@ export class Rib {
     const st = this.peers.get(peerId);
     const loc = this.locRibs.get(family);
     if (st === undefined || loc === undefined || !st.inCounts.has(family)) return;
-    for (const d of loc.dests.values()) {
+    for (const d of loc.dests()) {
       const p = d.from(st.peer);
       if (p === undefined) continue;
       yield p.received === p.attributes ? p : { family, nlri: p.nlri, attributes: p.received, peer: p.peer, sequence: p.sequence };
@@ -406,7 +406,7 @@ export class Rib {
 
   private offerAll(t: Target, family: Family, force: boolean): void {
     const loc = this.locRibs.get(family);
-    if (loc !== undefined) for (const d of loc.dests.values()) this.offer(t, family, d, force);
+    if (loc !== undefined) for (const d of loc.dests()) this.offer(t, family, d, force);
   }
 
   /** Puts what peer `t` should have for `d` into its Adj-RIB-Out (RFC 4271 §9.2). */
