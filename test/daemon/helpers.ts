@@ -80,6 +80,8 @@ export function speakerToml(o: {
 export class RawSpeaker {
   readonly notifications: NotificationMessage[] = [];
   readonly received: number[] = [];
+  /** Bodies of the UPDATEs received, in order. */
+  readonly updates: Buffer[] = [];
   closed = false;
   private readonly reader = new MessageReader(65535);
 
@@ -89,6 +91,7 @@ export class RawSpeaker {
       for (let m = this.reader.next(); m; m = this.reader.next()) {
         this.received.push(m.type);
         if (m.type === MessageType.Notification) this.notifications.push(decodeNotification(m.body));
+        if (m.type === MessageType.Update) this.updates.push(Buffer.from(m.body));
       }
     });
     socket.on('close', () => (this.closed = true));
