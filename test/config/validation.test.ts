@@ -61,7 +61,7 @@ test('every kind of bad value is reported at its key', () => {
     [`${MINIMAL}[[policy-definitions]]\nname = "p"\n[[policy-definitions.statements]]\n[policy-definitions.statements.actions.bgp-actions]\nset-med = "x10"\n`, /actions\.bgp-actions\.set-med: expected a MED/],
     [`${MINIMAL}[[policy-definitions]]\nname = "p"\n[[policy-definitions.statements]]\n[policy-definitions.statements.actions.bgp-actions]\nset-next-hop = "me"\n`, /actions\.bgp-actions\.set-next-hop: expected "self", "peer-address" or an address/],
     [`${MINIMAL}[[static-routes]]\nprefix = "10.0.0.0/24"\ncommunities = ["65000:70000"]\n`, /static-routes\[0\]\.communities\[0\]: expected a community/],
-    [`${MINIMAL}[api]\nport = 0\n`, /api\.port: expected an integer 1\.\.65535, got 0/],
+    [`${MINIMAL}[api]\nport = 70000\n`, /api\.port: expected an integer -1\.\.65535, got 70000/],
   ];
   for (const [text, re] of cases) assert.match(errorOf(text), re);
 });
