@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { speakerToml, testPort, waitUntil } from '../daemon/helpers.js';
+import { BLOG_RR } from '../config/fixtures.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,22 +39,6 @@ function file(name: string, text: string): string {
   return path;
 }
 
-/** A seed config from ../shared/seeds, addresses changed to documentation ones. */
-const BLOG_RR = `
-[global.config]
-  as = 64512
-  router-id = "192.0.2.30"
-
-[[neighbors]]
-[neighbors.config]
-  neighbor-address = "192.0.2.10"
-  peer-as = 64512
-[neighbors.route-reflector.config]
-  route-reflector-client = true
-  route-reflector-cluster-id = "192.0.2.30"
-[[neighbors.afi-safis]]
-  afi-safi-name = "l2vpn-evpn"
-`;
 
 describe('bgpiped command line', { concurrency: false, timeout: 60_000 }, () => {
   it('rejects an invalid config with an error naming the key and a non-zero exit', async () => {
