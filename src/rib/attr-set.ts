@@ -6,9 +6,12 @@
  * attribute objects, and update packing (RFC 4271 §9.2: routes sharing attributes leave in one
  * UPDATE) falls out of grouping by object identity.
  *
- * The canonical key is built once per *new* object (the codec makes one object per UPDATE, not
- * per prefix) and remembered in a WeakMap. The table holds its objects weakly, so an attribute
- * set no route uses any more is collected without reference counting on the per-route path.
+ * Lookup is by a numeric hash of the attributes and a field-by-field comparison, once per *new*
+ * object (the codec makes one object per UPDATE, not per prefix): building a string key cost
+ * ~1 KB of short-lived strings per set, which dominated when attribute sets are many. An interned
+ * object carries a hidden (non-enumerable, so spreads and deep equality do not see it) mark of
+ * its table. The table holds its objects weakly, so an attribute set no route uses any more is
+ * collected without reference counting on the per-route path.
  *
  * Derivations (prepend an AS, set the next hop, reflect, set LOCAL_PREF) return interned objects
  * and are cached per source object, so a million routes sharing one set derive it once.
@@ -41,6 +44,101 @@ export function attrKey(a: PathAttributes): string {
   return k;
 }
 
+/** A hash of everything attrKey covers: equal attributes ⇒ equal hashes. */
+export function attrHash(a: PathAttributes): number {
+  let h = mix(0x9e3779b9, a.origin);
+  h = mixString(h, a.nextHop);
+  if (a.nextHopLinkLocal !== undefined) h = mixString(h, a.nextHopLinkLocal);
+  for (const seg of a.asPath) {
+    h = mix(h, seg.type + 0x100);
+    for (const asn of seg.asns) h = mix(h, asn);
+  }
+  h = mix(h, a.med === undefined ? -1 : a.med);
+  h = mix(h, a.localPref === undefined ? -1 : a.localPref);
+  if (a.communities !== undefined) {
+    h = mix(h, 0x200 + a.communities.length);
+    for (const c of a.communities) h = mix(h, c);
+  }
+  if (a.largeCommunities !== undefined) {
+    h = mix(h, 0x300 + a.largeCommunities.length);
+    for (const c of a.largeCommunities) h = mix(mix(mix(h, c[0]), c[1]), c[2]);
+  }
+  if (a.extCommunities !== undefined) h = mix(h, 0x400 + a.extCommunities.length);
+  if (a.clusterList !== undefined) h = mix(h, 0x500 + a.clusterList.length);
+  if (a.originatorId !== undefined) h = mixString(h, a.originatorId);
+  if (a.unknown !== undefined) h = mix(h, 0x600 + a.unknown.length);
+  return h;
+}
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v | 0), 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+function mixString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+/** Field by field, with the distinctions attrKey makes (absent ≠ empty list; atomicAggregate
+ *  false ≡ absent). */
+export function sameAttributes(a: PathAttributes, b: PathAttributes): boolean {
+  if (
+    a.origin !== b.origin ||
+    a.nextHop !== b.nextHop ||
+    a.nextHopLinkLocal !== b.nextHopLinkLocal ||
+    a.med !== b.med ||
+    a.localPref !== b.localPref ||
+    !a.atomicAggregate !== !b.atomicAggregate ||
+    a.originatorId !== b.originatorId
+  ) {
+    return false;
+  }
+  if (a.asPath.length !== b.asPath.length) return false;
+  for (let i = 0; i < a.asPath.length; i++) {
+    const x = a.asPath[i]!;
+    const y = b.asPath[i]!;
+    if (x.type !== y.type || !sameList(x.asns, y.asns)) return false;
+  }
+  if (!sameOptList(a.communities, b.communities) || !sameOptList(a.extCommunities, b.extCommunities)) return false;
+  if (!sameOptList(a.clusterList, b.clusterList)) return false;
+  if ((a.aggregator === undefined) !== (b.aggregator === undefined)) return false;
+  if (a.aggregator !== undefined && (a.aggregator.asn !== b.aggregator!.asn || a.aggregator.address !== b.aggregator!.address)) {
+    return false;
+  }
+  const la = a.largeCommunities;
+  const lb = b.largeCommunities;
+  if ((la === undefined) !== (lb === undefined)) return false;
+  if (la !== undefined) {
+    if (la.length !== lb!.length) return false;
+    for (let i = 0; i < la.length; i++) if (!sameList(la[i]!, lb![i]!)) return false;
+  }
+  const ua = a.unknown;
+  const ub = b.unknown;
+  if ((ua === undefined) !== (ub === undefined)) return false;
+  if (ua !== undefined) {
+    if (ua.length !== ub!.length) return false;
+    for (let i = 0; i < ua.length; i++) {
+      const x = ua[i]!;
+      const y = ub![i]!;
+      if (x.flags !== y.flags || x.code !== y.code || !x.value.equals(y.value)) return false;
+    }
+  }
+  return true;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameOptList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return sameList(a, b);
+}
+
 function freezeAttributes(a: PathAttributes): void {
   // Buffers (unknown attribute values) cannot be frozen; everything else can.
   for (const s of a.asPath) {
@@ -60,17 +158,23 @@ function freezeAttributes(a: PathAttributes): void {
   Object.freeze(a);
 }
 
+interface Marked {
+  [OWNER]?: AttrSets;
+}
+
 /** One cache per derivation: source object → (parameter → derived object). */
 type DerivationCache<P> = WeakMap<PathAttributes, Map<P, PathAttributes>>;
 
+/** Marks an interned object with its table (non-enumerable: spreads and deepEqual skip it). */
+const OWNER = Symbol('bgpipe.attrSets');
+
+type Refs = WeakRef<PathAttributes> | WeakRef<PathAttributes>[];
+
 export class AttrSets {
-  /** Canonical objects of this table → their key (also answers "is this interned?"). */
-  private readonly keys = new WeakMap<PathAttributes, string>();
-  private readonly table = new Map<string, WeakRef<PathAttributes>>();
-  private readonly reaper = new FinalizationRegistry<string>((key) => {
-    const ref = this.table.get(key);
-    if (ref !== undefined && ref.deref() === undefined) this.table.delete(key);
-  });
+  /** attrHash → the live objects with that hash (almost always one). */
+  private readonly table = new Map<number, Refs>();
+  private count = 0;
+  private readonly reaper = new FinalizationRegistry<number>((h) => this.prune(h));
 
   private readonly prepended: DerivationCache<number> = new WeakMap();
   private readonly nextHops: DerivationCache<string> = new WeakMap();
@@ -79,24 +183,51 @@ export class AttrSets {
 
   /** The shared object equal to `a` (which becomes it, frozen, when it is the first of its kind). */
   intern(a: PathAttributes): PathAttributes {
-    if (this.keys.has(a)) return a;
-    const key = attrKey(a);
-    const found = this.table.get(key)?.deref();
-    if (found !== undefined) return found;
-    freezeAttributes(a);
-    this.table.set(key, new WeakRef(a));
-    this.reaper.register(a, key);
-    this.keys.set(a, key);
-    return a;
+    if ((a as Marked)[OWNER] === this) return a;
+    const h = attrHash(a);
+    const refs = this.table.get(h);
+    if (refs !== undefined) {
+      if (!Array.isArray(refs)) {
+        const x = refs.deref();
+        if (x !== undefined && sameAttributes(x, a)) return x;
+      } else {
+        for (const r of refs) {
+          const x = r.deref();
+          if (x !== undefined && sameAttributes(x, a)) return x;
+        }
+      }
+    }
+    // Someone else's frozen object (another table's, or a caller's) cannot take our mark.
+    const own = Object.isFrozen(a) ? ({ ...a } as PathAttributes) : a;
+    Object.defineProperty(own, OWNER, { value: this });
+    freezeAttributes(own);
+    const ref = new WeakRef(own);
+    if (refs === undefined) this.table.set(h, ref);
+    else if (Array.isArray(refs)) refs.push(ref);
+    else this.table.set(h, [refs, ref]);
+    this.reaper.register(own, h);
+    this.count++;
+    return own;
   }
 
   isInterned(a: PathAttributes): boolean {
-    return this.keys.has(a);
+    return (a as Marked)[OWNER] === this;
   }
 
   /** Distinct attribute sets alive (an upper bound until the collector has run). */
   get size(): number {
-    return this.table.size;
+    return this.count;
+  }
+
+  /** Drops the collected objects under hash `h`. */
+  private prune(h: number): void {
+    const refs = this.table.get(h);
+    if (refs === undefined) return;
+    const live = (Array.isArray(refs) ? refs : [refs]).filter((r) => r.deref() !== undefined);
+    const n = Array.isArray(refs) ? refs.length : 1;
+    this.count -= n - live.length;
+    if (live.length === 0) this.table.delete(h);
+    else this.table.set(h, live.length === 1 ? live[0]! : live);
   }
 
   /** `base` with `patch` applied, interned. Not cached: callers cache (see the helpers below and

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AttrSets, attrKey, prependAsPath } from '../../src/rib/attr-set.js';
+import { AttrSets, attrHash, attrKey, prependAsPath, sameAttributes } from '../../src/rib/attr-set.js';
 import { attrs, seq } from './helpers.js';
 
 test('equal attribute sets from different UPDATEs intern to one frozen object', () => {
@@ -48,4 +48,44 @@ test('prepending opens a new AS_SEQUENCE when the first segment is a set or full
   const p = prependAsPath([{ type: 2, asns: full }], 9);
   assert.equal(p.length, 2);
   assert.deepEqual(prependAsPath([], 9), [{ type: 2, asns: [9] }]);
+});
+
+test('hash and field comparison agree with the canonical key on what is the same set', () => {
+  const variants = [
+    attrs(),
+    attrs({ med: 0 }),
+    attrs({ communities: [] }),
+    attrs({ communities: [1, 2] }),
+    attrs({ communities: [2, 1] }),
+    attrs({ asPath: [{ type: 1, asns: [65099] }] }),
+    attrs({ atomicAggregate: true }),
+    attrs({ aggregator: { asn: 1, address: '10.0.0.1' } }),
+    attrs({ extCommunities: [1n << 40n] }),
+    attrs({ largeCommunities: [[1, 2, 3]] }),
+    attrs({ clusterList: ['1.1.1.1'], originatorId: '10.0.0.1' }),
+    attrs({ unknown: [{ flags: 0xc0, code: 99, value: Buffer.from([1]) }] }),
+    attrs({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1' }),
+  ];
+  for (const a of variants) {
+    for (const b of variants) assert.equal(sameAttributes(a, b), attrKey(a) === attrKey(b));
+    // An equal set built separately (Buffers do not survive structuredClone: shared as they are).
+    const { unknown, ...rest } = a;
+    const twin = { ...structuredClone(rest), ...(unknown !== undefined ? { unknown } : {}) };
+    assert.equal(attrHash(twin), attrHash(a));
+    assert.ok(sameAttributes(twin, a));
+  }
+  const sets = new AttrSets();
+  const interned = variants.map((a) => sets.intern(a));
+  assert.equal(new Set(interned).size, variants.length);
+  assert.equal(sets.intern(structuredClone(variants[3]!)), interned[3]);
+  assert.deepEqual(Object.keys(interned[0]!), Object.keys(attrs()), 'the table mark is hidden');
+});
+
+test('an object already frozen elsewhere is copied, not marked', () => {
+  const sets = new AttrSets();
+  const frozen = Object.freeze(attrs({ med: 3 }));
+  const a = sets.intern(frozen);
+  assert.notEqual(a, frozen);
+  assert.ok(sets.isInterned(a));
+  assert.equal(sets.intern(attrs({ med: 3 })), a);
 });
