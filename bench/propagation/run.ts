@@ -1,0 +1,329 @@
+/**
+ * Route propagation benchmark (issue 8, part 1): bgpiped, BIRD 2, FRR bgpd and gobgpd, one
+ * after another on this machine, between the same lean tester and monitor.
+ *
+ *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6 ...]
+ *       [--targets bgpiped,bird,frr,gobgpd] [--gobgp-max-routes 100000] [--stall-seconds 60]
+ *       [--out FILE] [--no-write]
+ *
+ * One namespace `bgpt-benchprop-<pid>` with 10.99.0.1-3/32 and fd00:99::1-3/128 on lo:
+ * tester AS 65001 (.2) → target AS 65000 (.1) → monitor AS 65002 (.3), all eBGP. Per scenario:
+ * first the tester→monitor ceiling (no daemon), then every target with a fresh daemon.
+ * Figures: routes/s from the tester's first UPDATE to the last route at the monitor, peak RSS
+ * (VmHWM) and RSS once all routes are in, full-withdrawal time. See bench/README.md.
+ *
+ * Needs root (network namespaces). Everything started is stopped by PID, and the namespace
+ * deleted, on success, failure and Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
+import type { PeersConfig, PeersEvent } from './peers.js';
+import { ADDR, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
+import { TARGETS, TARGET_NAMES, type Running, type TargetName } from './targets.js';
+
+const PEERS_JS = new URL('./peers.js', import.meta.url).pathname;
+const RESULTS_DIR = join(repoRoot, 'bench', 'results');
+
+interface Row {
+  scenario: Scenario;
+  target: string;
+  routes: number;
+  ok: boolean;
+  routesPerSec?: number;
+  announceMs?: number;
+  withdrawMs?: number;
+  testerWriteMs?: number;
+  hwmKiB?: number;
+  rssLoadedKiB?: number;
+  notes: string[];
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+/** VmHWM / VmRSS in KiB from /proc/PID/status, or undefined once the process is gone. */
+function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] !== undefined ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface PeersOutcome {
+  result?: Extract<PeersEvent, { event: 'result' }>;
+  error?: Extract<PeersEvent, { event: 'error' }>;
+  rssLoadedKiB?: number;
+  exitCode: number | null;
+}
+
+/** Run peers.js in the namespace; `onAnnounced` runs when the monitor has every route. */
+function runPeers(lab: Lab, cfg: PeersConfig, onAnnounced: () => number | undefined): Promise<PeersOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', lab.name, process.execPath, PEERS_JS, JSON.stringify(cfg)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: PeersOutcome = { exitCode: null };
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      buf += s;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let e: PeersEvent;
+        try {
+          e = JSON.parse(line) as PeersEvent;
+        } catch {
+          log(`  peers: ${line}`);
+          continue;
+        }
+        if (e.event === 'encoded') {
+          log(`  encoded ${e.announceMessages} + ${e.withdrawMessages} UPDATEs, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, in ${e.ms.toFixed(0)} ms`);
+        } else if (e.event === 'established') {
+          log('  sessions established');
+        } else if (e.event === 'announced') {
+          const rss = onAnnounced();
+          if (rss !== undefined) out.rssLoadedKiB = rss;
+          log(`  all routes at the monitor after ${(e.ms / 1000).toFixed(2)} s`);
+        } else if (e.event === 'result') {
+          out.result = e;
+        } else if (e.event === 'error') {
+          out.error = e;
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => process.stderr.write(s));
+    child.on('exit', (code) => {
+      out.exitCode = code;
+      resolve(out);
+    });
+  });
+}
+
+function fillRow(row: Row, o: PeersOutcome): void {
+  if (o.result !== undefined) {
+    const r = o.result;
+    row.ok = true;
+    row.announceMs = r.announceMs;
+    row.withdrawMs = r.withdrawMs;
+    row.testerWriteMs = r.testerWriteMs;
+    row.routesPerSec = row.routes / (r.announceMs / 1000);
+    const dup = r.announcedNlri - row.routes;
+    if (dup > 0) row.notes.push(`${dup} NLRI re-announced`);
+  } else {
+    const e = o.error;
+    row.notes.push(e !== undefined ? `FAILED in ${e.phase}: ${e.message} (${e.live} of ${e.routes} live at the monitor)` : `FAILED: peers exited with ${String(o.exitCode)}`);
+  }
+  if (o.rssLoadedKiB !== undefined) row.rssLoadedKiB = o.rssLoadedKiB;
+}
+
+function stamp(): string {
+  return new Date().toISOString().slice(0, 19).replace(/:/g, '');
+}
+
+async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: number, opts: Options, row: Row): Promise<void> {
+  const t = TARGETS[name];
+  let d: Running | undefined;
+  try {
+    log(`\n== ${s.name}: ${name}, ${routes} routes`);
+    d = await t.start(lab, s.v6);
+    const pid = d.process.pid;
+    const o = await runPeers(lab, { scenario: s.name, routes, mode: 'daemon', stallSeconds: opts.stallSeconds, settleMs: 1000 }, () =>
+      procKiB(pid, 'VmRSS'),
+    );
+    fillRow(row, o);
+    const hwm = procKiB(pid, 'VmHWM');
+    if (hwm !== undefined) row.hwmKiB = hwm;
+    if (!d.process.alive) row.notes.push(`daemon exited: ${d.process.describe()}`);
+    if (!row.ok) {
+      const file = join(RESULTS_DIR, `propagation-${stamp()}-${name}-${s.name}.log`);
+      const logs = await d.logs();
+      if (opts.write) {
+        mkdirSync(RESULTS_DIR, { recursive: true });
+        writeFileSync(file, logs);
+        row.notes.push(`log: ${file.slice(repoRoot.length)}`);
+      }
+      log(`  ${name} FAILED; last lines of its log:\n${logs.split('\n').slice(-40).join('\n')}`);
+    }
+  } catch (e) {
+    row.notes.push(`FAILED to start: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    log(`  ${name} FAILED: ${(e as Error).message}`);
+  } finally {
+    await d?.stop();
+  }
+}
+
+interface Options {
+  scenarios: ScenarioName[];
+  routes: number | undefined;
+  targets: TargetName[];
+  gobgpMax: number;
+  stallSeconds: number;
+  out: string | undefined;
+  write: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      routes: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      targets: { type: 'string' },
+      'gobgp-max-routes': { type: 'string', default: '100000' },
+      'stall-seconds': { type: 'string', default: '60' },
+      out: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 7).map((l) => l.replace(/^ \* ?/, '')).join('\n'));
+    process.exit(0);
+  }
+  const scenarios = (values.scenario ?? Object.keys(SCENARIOS)).flatMap((s) => s.split(','));
+  for (const s of scenarios) if (!isScenario(s)) throw new Error(`--scenario: unknown ${s} (${Object.keys(SCENARIOS).join(', ')})`);
+  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',');
+  for (const t of targets) if (!(TARGET_NAMES as string[]).includes(t)) throw new Error(`--targets: unknown ${t} (${TARGET_NAMES.join(', ')})`);
+  const num = (v: string | undefined, what: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer, got ${v}`);
+    return n;
+  };
+  return {
+    scenarios: scenarios as ScenarioName[],
+    routes: num(values.routes, '--routes'),
+    targets: targets as TargetName[],
+    gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes') ?? 100_000,
+    stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
+    out: values.out,
+    write: !values['no-write'],
+  };
+}
+
+function machineFacts(versions: Map<string, string>): string[] {
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- cpu: ${availableParallelism()} × ${cpu} (nproc ${availableParallelism()})`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- kernel: ${release()}`,
+    `- node: ${process.version}`,
+    `- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    ...[...versions].map(([k, v]) => `- ${k}: ${v}`),
+  ];
+}
+
+const mib = (kib: number | undefined): string => (kib === undefined ? '–' : (kib / 1024).toFixed(0));
+const secs = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
+const rate = (r: number | undefined): string => (r === undefined ? '–' : Math.round(r).toLocaleString('en-US'));
+
+function table(rows: Row[]): string[] {
+  const lines = [
+    '| scenario | target | routes | routes/s | announce s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | notes |',
+    '|---|---|--:|--:|--:|--:|--:|--:|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.notes.join('; ')} |`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions();
+  if (process.getuid?.() !== 0) {
+    log('propagation benchmark: needs root (it creates a network namespace)');
+    return 1;
+  }
+  if (!existsSync(PEERS_JS)) throw new Error(`${PEERS_JS} missing: run npx tsc -p tsconfig.json`);
+  const versions = new Map<string, string>();
+  const runnable: TargetName[] = [];
+  const skipped: string[] = [];
+  for (const name of opts.targets) {
+    const why = TARGETS[name].missing();
+    if (why !== undefined) {
+      const line = `SKIPPED TARGET ${name}: ${why}`;
+      log(`!!!!! ${line} !!!!!`);
+      skipped.push(line);
+      continue;
+    }
+    versions.set(name, TARGETS[name].version());
+    runnable.push(name);
+  }
+  const facts = machineFacts(versions);
+  log(facts.join('\n'));
+
+  const rows: Row[] = [];
+  const lab = await createLab('benchprop');
+  try {
+    for (const a of Object.values(ADDR)) {
+      await lab.addAddress(a.v4);
+      await lab.addAddress(a.v6);
+    }
+    for (const name of opts.scenarios) {
+      const s = SCENARIOS[name];
+      const routes = opts.routes ?? s.defaultRoutes;
+      log(`\n== ${s.name}: tester → monitor directly (ceiling), ${routes} routes`);
+      const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, notes: ['no daemon: the peers\' own limit'] };
+      fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => undefined));
+      rows.push(ceiling);
+      for (const t of runnable) {
+        const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax) : routes;
+        const row: Row = { scenario: s, target: t, routes: n, ok: false, notes: [] };
+        if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
+        await benchTarget(lab, t, s, n, opts, row);
+        rows.push(row);
+        log(`  → ${rate(row.routesPerSec)} routes/s, withdraw ${secs(row.withdrawMs)} s, VmHWM ${mib(row.hwmKiB)} MiB ${row.notes.join('; ')}`);
+      }
+    }
+  } finally {
+    await lab.destroy();
+  }
+
+  const cmd = `node dist/bench/propagation/run.js ${process.argv.slice(2).join(' ')}`.trim();
+  const doc = [
+    '# Route propagation benchmark',
+    '',
+    `Command: \`${cmd}\``,
+    '',
+    ...facts,
+    '',
+    ...skipped.map((s) => `**${s}**\n`),
+    ...table(rows),
+    '',
+    'routes/s: routes ÷ time from the tester\'s first UPDATE written to the last route seen by the monitor. ' +
+      'withdraw s: from the first withdrawal written to the last withdrawal seen. RSS: the target daemon\'s VmHWM ' +
+      '(peak over the run) and VmRSS when the monitor had every route. Each target is a fresh process per scenario.',
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${doc}`);
+  if (opts.write) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    let file = opts.out ?? join(RESULTS_DIR, `propagation-${new Date().toISOString().slice(0, 10)}.md`);
+    for (let i = 2; opts.out === undefined && existsSync(file); i++) {
+      file = join(RESULTS_DIR, `propagation-${new Date().toISOString().slice(0, 10)}-${i}.md`);
+    }
+    writeFileSync(file, doc);
+    log(`written to ${file}`);
+  }
+  return rows.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    log(`propagation benchmark: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,155 @@
+/**
+ * The daemons under test, each started in the benchmark's namespace with its own temp dir,
+ * config, pid file and control socket (through the interop harness), listening passively on
+ * 10.99.0.1 / fd00:99::1 with the tester and the monitor as eBGP neighbours.
+ *
+ * Per-daemon settings that matter for the figures:
+ * - all: hold time 240 s, so a daemon busy for a few seconds does not drop a session;
+ *   one family per session (the scenario's), the sessions over that family's addresses.
+ * - BIRD: `multihop` (harness default: /32s on lo are not directly connected), import all,
+ *   export all (the harness's export filter accepts everything).
+ * - FRR: bgpd alone (-Z, no zebra: every next hop is reachable, no FIB),
+ *   `no bgp ebgp-requires-policy`.
+ * - gobgpd: defaults (accepts and exports everything).
+ * - bgpiped: defaults, passive neighbours.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import {
+  bgpipedScript,
+  repoRoot,
+  startBgpiped,
+  startBird,
+  startFrr,
+  startGobgpd,
+  type Family,
+  type Lab,
+  type LabProcess,
+} from '../../test/interop/lib/index.js';
+import { ADDR, AS } from './scenarios.js';
+
+export type TargetName = 'bgpiped' | 'bird' | 'frr' | 'gobgpd';
+export const TARGET_NAMES: TargetName[] = ['bgpiped', 'bird', 'frr', 'gobgpd'];
+
+export interface Running {
+  process: LabProcess;
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface Target {
+  name: TargetName;
+  /** Why it cannot run here, or undefined. */
+  missing(): string | undefined;
+  version(): string;
+  start(lab: Lab, v6: boolean): Promise<Running>;
+}
+
+const HOLD = 240;
+const FRR_BGPD = '/usr/lib/frr/bgpd';
+
+function inPath(bin: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const p = join(dir, bin);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** First line matching `re` in a command's stdout+stderr (BIRD prints its version on stderr). */
+function versionOf(cmd: string, args: string[], re: RegExp): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+  const text = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+  return re.exec(text)?.[1] ?? (text.trim().split('\n')[0] || 'unknown');
+}
+
+function neighbors(v6: boolean): { address: string; asn: number; passive: boolean; families: Family[] }[] {
+  const fam = v6 ? 'v6' : 'v4';
+  const families: Family[] = [v6 ? 'ipv6-unicast' : 'ipv4-unicast'];
+  return [
+    { address: ADDR.tester[fam], asn: AS.tester, passive: true, families },
+    { address: ADDR.monitor[fam], asn: AS.monitor, passive: true, families },
+  ];
+}
+
+function bgpipedToml(v6: boolean, apiPort: number): string {
+  const lines = [
+    '[global.config]',
+    `  as = ${AS.target}`,
+    `  router-id = "${ADDR.target.v4}"`,
+    '  port = 179',
+    `  local-address-list = ["${ADDR.target.v4}", "${ADDR.target.v6}"]`,
+  ];
+  for (const n of neighbors(v6)) {
+    lines.push(
+      '[[neighbors]]',
+      '  [neighbors.config]',
+      `    neighbor-address = "${n.address}"`,
+      `    peer-as = ${n.asn}`,
+      '  [neighbors.timers.config]',
+      `    hold-time = ${HOLD}`,
+      '  [neighbors.transport.config]',
+      '    passive-mode = true',
+      `    local-address = "${v6 ? ADDR.target.v6 : ADDR.target.v4}"`,
+      '  [[neighbors.afi-safis]]',
+      '    [neighbors.afi-safis.config]',
+      `      afi-safi-name = "${n.families[0]}"`,
+    );
+  }
+  lines.push('[api]', '  listen-address = "127.0.0.1"', `  port = ${apiPort}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function gitDescribe(): string {
+  const r = spawnSync('git', ['-C', repoRoot, 'log', '-1', '--format=%h %cI'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8' });
+  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ modified)' : ''}`;
+}
+
+const daemonOpts = (v6: boolean) => ({
+  routerId: ADDR.target.v4,
+  asn: AS.target,
+  listenAddress: [ADDR.target.v4, ADDR.target.v6],
+  neighbors: neighbors(v6),
+  holdTime: HOLD,
+});
+
+export const TARGETS: Record<TargetName, Target> = {
+  bgpiped: {
+    name: 'bgpiped',
+    missing: () => (existsSync(bgpipedScript) ? undefined : `${bgpipedScript} not found (run npx tsc -p tsconfig.json)`),
+    version: () => `${versionOf(process.execPath, [bgpipedScript, '--version'], /bgpiped (\S+)/)} @ ${gitDescribe()}`,
+    async start(lab, v6) {
+      const d = await startBgpiped(lab, { configToml: bgpipedToml(v6, 18082), apiPort: 18082, label: 'bench' });
+      return { process: d.process, logs: d.logs, stop: () => d.stop() };
+    },
+  },
+  bird: {
+    name: 'bird',
+    missing: () => (inPath('bird') && inPath('birdc') ? undefined : 'bird/birdc not in PATH (apt-get install bird2)'),
+    version: () => versionOf('bird', ['--version'], /BIRD version (\S+)/),
+    async start(lab, v6) {
+      const d = await startBird(lab, daemonOpts(v6));
+      return { process: d.process, logs: d.logs, stop: () => d.stop() };
+    },
+  },
+  frr: {
+    name: 'frr',
+    missing: () => (existsSync(FRR_BGPD) && inPath('vtysh') ? undefined : `${FRR_BGPD} or vtysh missing (apt-get install frr)`),
+    version: () => versionOf(FRR_BGPD, ['--version'], /bgpd version (\S+)/),
+    async start(lab, v6) {
+      const d = await startFrr(lab, daemonOpts(v6));
+      return { process: d.process, logs: d.logs, stop: () => d.stop() };
+    },
+  },
+  gobgpd: {
+    name: 'gobgpd',
+    missing: () => (inPath('gobgpd') && inPath('gobgp') ? undefined : 'gobgpd/gobgp not in PATH (apt-get install gobgpd)'),
+    version: () => versionOf('gobgpd', ['--version'], /gobgpd version (\S+)/),
+    async start(lab, v6) {
+      const d = await startGobgpd(lab, daemonOpts(v6));
+      return { process: d.process, logs: d.logs, stop: () => d.stop() };
+    },
+  },
+};
