@@ -78,6 +78,10 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger(args['log-level']);
+  process.on('uncaughtException', (err) => {
+    log.fatal({ error: err.stack ?? String(err) }, 'uncaught exception, exiting');
+    process.exit(70);
+  });
   const daemon = new Daemon(settings, log, read);
   try {
     await daemon.start();

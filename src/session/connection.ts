@@ -257,7 +257,16 @@ export class Connection {
       }
       if (!message) return;
       this.owner.message(this, 'in', message.type);
-      this.handleMessage(message.type, message.body);
+      try {
+        this.handleMessage(message.type, message.body);
+      } catch (err) {
+        // A bug of ours, not the peer's: reset this session rather than take the daemon down.
+        this.owner.logEvent('warn', 'internal error while handling a message, resetting the session', {
+          type: message.type,
+          error: (err as Error).stack ?? String(err),
+        });
+        return this.dispatch({ type: 'UpdateMsgErr', error: new BgpError(ErrorCode.Cease, 0, 'internal error') });
+      }
     }
   }
 
