@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
 import type { PeersConfig, PeersEvent } from './peers.js';
@@ -39,6 +39,8 @@ interface Row {
   testerWriteMs?: number;
   hwmKiB?: number;
   rssLoadedKiB?: number;
+  /** 1-minute load average just before the run: the machine is shared. */
+  load: number;
   notes: string[];
 }
 
@@ -126,6 +128,14 @@ function fillRow(row: Row, o: PeersOutcome): void {
   if (o.rssLoadedKiB !== undefined) row.rssLoadedKiB = o.rssLoadedKiB;
 }
 
+/** bench/results/propagation-<date>.md, or -2, -3 … when that day already has one. */
+function resultFile(): string {
+  const day = new Date().toISOString().slice(0, 10);
+  let file = join(RESULTS_DIR, `propagation-${day}.md`);
+  for (let i = 2; existsSync(file); i++) file = join(RESULTS_DIR, `propagation-${day}-${i}.md`);
+  return file;
+}
+
 function stamp(): string {
   return new Date().toISOString().slice(0, 19).replace(/:/g, '');
 }
@@ -145,12 +155,12 @@ async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: numb
     if (hwm !== undefined) row.hwmKiB = hwm;
     if (!d.process.alive) row.notes.push(`daemon exited: ${d.process.describe()}`);
     if (!row.ok) {
-      const file = join(RESULTS_DIR, `propagation-${stamp()}-${name}-${s.name}.log`);
+      const file = join(dirname(opts.outFile), `propagation-${stamp()}-${name}-${s.name}.log`);
       const logs = await d.logs();
       if (opts.write) {
-        mkdirSync(RESULTS_DIR, { recursive: true });
+        mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, logs);
-        row.notes.push(`log: ${file.slice(repoRoot.length)}`);
+        row.notes.push(`log: ${file.startsWith(repoRoot) ? file.slice(repoRoot.length) : file}`);
       }
       log(`  ${name} FAILED; last lines of its log:\n${logs.split('\n').slice(-40).join('\n')}`);
     }
@@ -168,7 +178,7 @@ interface Options {
   targets: TargetName[];
   gobgpMax: number;
   stallSeconds: number;
-  out: string | undefined;
+  outFile: string;
   write: boolean;
 }
 
@@ -205,7 +215,7 @@ function parseOptions(): Options {
     targets: targets as TargetName[],
     gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes') ?? 100_000,
     stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
-    out: values.out,
+    outFile: values.out ?? resultFile(),
     write: !values['no-write'],
   };
 }
@@ -229,12 +239,12 @@ const rate = (r: number | undefined): string => (r === undefined ? '–' : Math.
 
 function table(rows: Row[]): string[] {
   const lines = [
-    '| scenario | target | routes | routes/s | announce s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | notes |',
-    '|---|---|--:|--:|--:|--:|--:|--:|---|',
+    '| scenario | target | routes | routes/s | announce s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | load before | notes |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.notes.join('; ')} |`,
+      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.load.toFixed(2)} | ${r.notes.join('; ')} |`,
     );
   }
   return lines;
@@ -275,12 +285,12 @@ async function main(): Promise<number> {
       const s = SCENARIOS[name];
       const routes = opts.routes ?? s.defaultRoutes;
       log(`\n== ${s.name}: tester → monitor directly (ceiling), ${routes} routes`);
-      const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, notes: ['no daemon: the peers\' own limit'] };
+      const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, load: loadavg()[0] ?? 0, notes: ['no daemon: the peers\' own limit'] };
       fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => undefined));
       rows.push(ceiling);
       for (const t of runnable) {
         const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax) : routes;
-        const row: Row = { scenario: s, target: t, routes: n, ok: false, notes: [] };
+        const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
         if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
         await benchTarget(lab, t, s, n, opts, row);
         rows.push(row);
@@ -304,18 +314,15 @@ async function main(): Promise<number> {
     '',
     'routes/s: routes ÷ time from the tester\'s first UPDATE written to the last route seen by the monitor. ' +
       'withdraw s: from the first withdrawal written to the last withdrawal seen. RSS: the target daemon\'s VmHWM ' +
-      '(peak over the run) and VmRSS when the monitor had every route. Each target is a fresh process per scenario.',
+      '(peak over the run) and VmRSS when the monitor had every route. load before: 1-minute load average just before ' +
+      'that run (the machine may be shared). Each target is a fresh process per scenario.',
     '',
   ].join('\n');
   process.stdout.write(`\n${doc}`);
   if (opts.write) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    let file = opts.out ?? join(RESULTS_DIR, `propagation-${new Date().toISOString().slice(0, 10)}.md`);
-    for (let i = 2; opts.out === undefined && existsSync(file); i++) {
-      file = join(RESULTS_DIR, `propagation-${new Date().toISOString().slice(0, 10)}-${i}.md`);
-    }
-    writeFileSync(file, doc);
-    log(`written to ${file}`);
+    mkdirSync(dirname(opts.outFile), { recursive: true });
+    writeFileSync(opts.outFile, doc);
+    log(`written to ${opts.outFile}`);
   }
   return rows.every((r) => r.ok) ? 0 : 1;
 }
