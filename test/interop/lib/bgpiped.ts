@@ -10,11 +10,10 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeDaemonDir, registerLogs, waitReady } from './daemon.js';
+import { LabDaemon, makeDaemonDir, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import { normalizeState, type Family, type NeighborState, type Route } from './types.js';
-import { waitFor } from './wait.js';
 
 /** A path as bgpiped's API shows it (src/api/model.ts PathView). */
 interface PathJson {
@@ -75,29 +74,17 @@ export interface ApiResponse {
   json: unknown;
 }
 
-export class Bgpiped {
-  readonly label: string;
-  readonly logs: () => Promise<string>;
-
+export class Bgpiped extends LabDaemon {
   constructor(
-    readonly lab: Lab,
-    readonly process: LabProcess,
+    lab: Lab,
+    process: LabProcess,
     readonly dir: string,
     readonly configFile: string,
     readonly apiPort: number,
     readonly stdoutFile: string,
     readonly stderrFile: string,
   ) {
-    this.label = `bgpiped@${process.label}`;
-    this.logs = registerLogs(lab, this.label, [stdoutFile, stderrFile]);
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get alive(): boolean {
-    return this.process.alive;
+    super(lab, process, 'bgpiped', [stdoutFile, stderrFile]);
   }
 
   /** An HTTP request to its API from inside the lab. */
@@ -140,13 +127,9 @@ export class Bgpiped {
     return normalizeState((r.json as { state: string }).state);
   }
 
-  async waitEstablished(address: string, timeoutMs = 15_000): Promise<void> {
-    await waitFor(() => this.neighborState(address), {
-      what: `${this.label}: session with ${address} established`,
-      until: (s) => s === 'established',
-      timeoutMs,
-      diagnostics: () => this.lab.dumpLogs(),
-    });
+  /** As the peers' wait, but with a 15 s default and no early give-up when bgpiped exits (the timeout reports it). */
+  override waitEstablished(address: string, timeoutMs = 15_000): Promise<void> {
+    return this.pollEstablished(address, timeoutMs);
   }
 
   /** Rewrites the config file and sends SIGHUP (bgpiped's reload). */
@@ -156,8 +139,8 @@ export class Bgpiped {
   }
 
   /** SIGTERM (graceful shutdown), SIGKILL after graceMs. */
-  async stop(graceMs = 5000): Promise<void> {
-    await this.process.stop(graceMs);
+  override stop(graceMs = 5000): Promise<void> {
+    return super.stop(graceMs);
   }
 }
 

@@ -20,7 +20,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDaemonDir, registerLogs, waitEstablishedWith, waitReady } from './daemon.js';
+import { LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel, timers, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
@@ -32,6 +32,7 @@ import {
   type Family,
   type NeighborConfig,
   type NeighborState,
+  type PeerOptions,
   type Route,
 } from './types.js';
 
@@ -40,13 +41,8 @@ export interface BirdNeighbor extends NeighborConfig {
   multihop?: boolean;
 }
 
-export interface BirdOptions {
-  routerId: string;
-  asn: number;
-  /** The session source per address family; `strict bind` to these. */
-  listenAddress: string | string[];
-  neighbors: BirdNeighbor[];
-  holdTime?: number;
+/** listenAddress: the session source per address family; `strict bind` to these. */
+export interface BirdOptions extends PeerOptions<BirdNeighbor> {
   /** IPv6 next hop for IPv6 routes over IPv4 sessions; default: the IPv6 listen address. */
   ipv6NextHop?: string;
   /** Appended verbatim to the generated config. */
@@ -82,8 +78,8 @@ function exportFilter(name: string, routes: StaticRoute[]): string[] {
 }
 
 export function birdConfig(o: BirdOptions, routes: StaticRoute[], logFile: string): string {
-  const listen = Array.isArray(o.listenAddress) ? o.listenAddress : [o.listenAddress];
-  const hold = o.holdTime ?? 9;
+  const listen = listenAddresses(o);
+  const { hold, keepalive } = timers(o);
   const nh6 = o.ipv6NextHop ?? listen.find(isIPv6);
   const v4 = routes.filter((r) => r.family === 'ipv4-unicast');
   const v6 = routes.filter((r) => r.family === 'ipv6-unicast');
@@ -103,7 +99,7 @@ export function birdConfig(o: BirdOptions, routes: StaticRoute[], logFile: strin
     '}',
   ];
   for (const n of o.neighbors) {
-    const local = listen.find((a) => isIPv6(a) === isIPv6(n.address));
+    const local = sourceAddressFor(listen, n.address);
     const fams = n.families ?? defaultFamilies;
     for (const f of fams) {
       if (f !== 'ipv4-unicast' && f !== 'ipv6-unicast') throw new Error(`BIRD 2.0.12 harness: ${f} is not supported`);
@@ -115,7 +111,7 @@ export function birdConfig(o: BirdOptions, routes: StaticRoute[], logFile: strin
     if (n.multihop !== false) lines.push('  multihop;');
     lines.push(
       `  hold time ${hold};`,
-      `  keepalive time ${Math.max(1, Math.floor(hold / 3))};`,
+      `  keepalive time ${keepalive};`,
       '  connect retry time 1;',
       '  connect delay time 1;',
       '  error wait time 1, 5;',
@@ -189,15 +185,13 @@ export function parseBirdRoutes(text: string): Route[] {
   return routes;
 }
 
-export class Bird implements BgpDaemon {
+export class Bird extends LabDaemon implements BgpDaemon {
   readonly kind = 'bird' as const;
-  readonly label: string;
-  readonly logs: () => Promise<string>;
   private readonly statics = new Map<string, StaticRoute>();
 
   constructor(
-    readonly lab: Lab,
-    readonly process: LabProcess,
+    lab: Lab,
+    process: LabProcess,
     readonly dir: string,
     readonly configFile: string,
     readonly socket: string,
@@ -205,16 +199,7 @@ export class Bird implements BgpDaemon {
     private readonly logFile: string,
     outFile: string,
   ) {
-    this.label = `bird@${process.label}`;
-    this.logs = registerLogs(lab, this.label, [outFile, logFile]);
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get alive(): boolean {
-    return this.process.alive;
+    super(lab, process, 'bird', [outFile, logFile]);
   }
 
   async birdc(...args: string[]): Promise<string> {
@@ -253,14 +238,6 @@ export class Bird implements BgpDaemon {
     const out = await this.birdc('show', 'protocols', 'all', birdProtocolName(address));
     return normalizeState(/BGP state:\s*(\w+)/.exec(out)?.[1]);
   }
-
-  waitEstablished(address: string, timeoutMs?: number): Promise<void> {
-    return waitEstablishedWith(this.lab, this.process, this.label, address, (a) => this.neighborState(a), timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-  }
 }
 
 export async function startBird(lab: Lab, opts: BirdOptions): Promise<Bird> {
@@ -270,11 +247,10 @@ export async function startBird(lab: Lab, opts: BirdOptions): Promise<Bird> {
   const outFile = join(dir, 'bird.out');
   const socket = join(dir, 'bird.ctl');
   await writeFile(configFile, birdConfig(opts, [], logFile));
-  const listen = Array.isArray(opts.listenAddress) ? opts.listenAddress : [opts.listenAddress];
   const proc = lab.spawn('bird', ['-f', '-c', configFile, '-s', socket, '-P', join(dir, 'bird.pid')], {
     stdoutFile: outFile,
     stderrFile: outFile,
-    label: listen[0] ?? opts.routerId,
+    label: spawnLabel(opts),
   });
   const d = new Bird(lab, proc, dir, configFile, socket, opts, logFile, outFile);
   await waitReady(lab, proc, `${d.label} control socket`, () => d.birdc('show', 'status'));

@@ -22,7 +22,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDaemonDir, registerLogs, waitEstablishedWith, waitReady } from './daemon.js';
+import { exitReason, LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel, timers, waitReady } from './daemon.js';
 import { readIfExists, run, type Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
@@ -31,20 +31,14 @@ import {
   type Announcement,
   type BgpDaemon,
   type Family,
-  type NeighborConfig,
   type NeighborState,
+  type PeerOptions,
   type Route,
 } from './types.js';
 import { waitFor } from './wait.js';
 
-export interface ExabgpOptions {
-  routerId: string;
-  asn: number;
-  /** Address(es) ExaBGP binds to (port 179); the first one is the session source. */
-  listenAddress: string | string[];
-  neighbors: NeighborConfig[];
-  holdTime?: number;
-}
+/** listenAddress: ExaBGP binds to all of them; the session source is the one of the peer's family, else the first. */
+export type ExabgpOptions = PeerOptions;
 
 const exaFamily: Record<Family, string> = {
   'ipv4-unicast': 'ipv4 unicast',
@@ -77,11 +71,11 @@ os._exit(0)  # exabgp went away: do not outlive it
 `;
 
 export function exabgpConfig(o: ExabgpOptions, apiRun: string): string {
-  const listen = Array.isArray(o.listenAddress) ? o.listenAddress : [o.listenAddress];
-  const hold = o.holdTime ?? 9;
+  const listen = listenAddresses(o);
+  const { hold } = timers(o);
   const lines = ['process harness {', `  run ${apiRun};`, '  encoder json;', '}'];
   for (const n of o.neighbors) {
-    const local = listen.find((a) => a.includes(':') === n.address.includes(':')) ?? listen[0];
+    const local = sourceAddressFor(listen, n.address) ?? listen[0];
     lines.push(
       `neighbor ${n.address} {`,
       `  router-id ${o.routerId};`,
@@ -216,14 +210,12 @@ export function replayExabgp(jsonl: string): ExabgpReceived {
   return { routes, states };
 }
 
-export class Exabgp implements BgpDaemon {
+export class Exabgp extends LabDaemon implements BgpDaemon {
   readonly kind = 'exabgp' as const;
-  readonly label: string;
-  readonly logs: () => Promise<string>;
 
   constructor(
-    readonly lab: Lab,
-    readonly process: LabProcess,
+    lab: Lab,
+    process: LabProcess,
     readonly dir: string,
     readonly configFile: string,
     readonly commandFifo: string,
@@ -231,16 +223,7 @@ export class Exabgp implements BgpDaemon {
     readonly ackFile: string,
     outFile: string,
   ) {
-    this.label = `exabgp@${process.label}`;
-    this.logs = registerLogs(lab, this.label, [outFile]);
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get alive(): boolean {
-    return this.process.alive;
+    super(lab, process, 'exabgp', [outFile]);
   }
 
   /**
@@ -262,7 +245,7 @@ export class Exabgp implements BgpDaemon {
       until: (l) => l.length > acksBefore,
       timeoutMs: 5000,
       intervalMs: 20,
-      abortIf: () => (this.process.alive ? undefined : this.process.describe()),
+      abortIf: () => exitReason(this.process),
       diagnostics: () => this.lab.dumpLogs(),
     });
     const ack = acks[acksBefore];
@@ -301,14 +284,6 @@ export class Exabgp implements BgpDaemon {
     if (s === 'connected') return 'opensent';
     return s === undefined || s === 'down' ? 'idle' : normalizeState(s);
   }
-
-  waitEstablished(address: string, timeoutMs?: number): Promise<void> {
-    return waitEstablishedWith(this.lab, this.process, this.label, address, (a) => this.neighborState(a), timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-  }
 }
 
 function ackLines(text: string): string[] {
@@ -326,11 +301,11 @@ export async function startExabgp(lab: Lab, opts: ExabgpOptions): Promise<Exabgp
   await writeFile(script, API_SCRIPT);
   await run('mkfifo', [fifo]);
   await writeFile(configFile, exabgpConfig(opts, `/usr/bin/python3 ${script} ${fifo} ${received} ${acks}`));
-  const listen = Array.isArray(opts.listenAddress) ? opts.listenAddress : [opts.listenAddress];
+  const listen = listenAddresses(opts);
   const proc = lab.spawn('/usr/bin/python3', ['/usr/sbin/exabgp', configFile], {
     stdoutFile: outFile,
     stderrFile: outFile,
-    label: listen[0] ?? opts.routerId,
+    label: spawnLabel(opts),
     env: {
       exabgp_tcp_bind: listen.join(' '),
       exabgp_tcp_port: '179',

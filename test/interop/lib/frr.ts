@@ -21,7 +21,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDaemonDir, registerLogs, waitEstablishedWith, waitReady } from './daemon.js';
+import { LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel, timers, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
@@ -31,18 +31,13 @@ import {
   type Announcement,
   type BgpDaemon,
   type Family,
-  type NeighborConfig,
   type NeighborState,
+  type PeerOptions,
   type Route,
 } from './types.js';
 
-export interface FrrOptions {
-  routerId: string;
-  asn: number;
-  /** Addresses bgpd listens on (port 179) and uses as update-source per address family. */
-  listenAddress: string | string[];
-  neighbors: NeighborConfig[];
-  holdTime?: number;
+/** listenAddress: bgpd listens on these (`-l`) and uses them as update-source per address family. */
+export interface FrrOptions extends PeerOptions {
   /** Global IPv6 next hop for IPv6 routes sent over IPv4 sessions. */
   ipv6NextHop?: string;
   /** `bgp cluster-id` (for route reflection). */
@@ -66,8 +61,8 @@ function af(family: Family): string {
 }
 
 export function frrConfig(o: FrrOptions, logFile: string): string {
-  const listen = Array.isArray(o.listenAddress) ? o.listenAddress : [o.listenAddress];
-  const hold = o.holdTime ?? 9;
+  const listen = listenAddresses(o);
+  const { hold, keepalive } = timers(o);
   const lines = ['frr defaults traditional', `hostname frr-${o.routerId}`, `log file ${logFile} informational`, '!'];
   if (o.ipv6NextHop !== undefined) {
     lines.push('route-map HARNESS-NH6 permit 10', ` set ipv6 next-hop global ${o.ipv6NextHop}`, '!');
@@ -78,11 +73,11 @@ export function frrConfig(o: FrrOptions, logFile: string): string {
     ' no bgp ebgp-requires-policy',
     ' no bgp default ipv4-unicast',
     ' no bgp network import-check',
-    ` timers bgp ${Math.max(1, Math.floor(hold / 3))} ${hold}`,
+    ` timers bgp ${keepalive} ${hold}`,
   );
   if (o.clusterId !== undefined) lines.push(` bgp cluster-id ${o.clusterId}`);
   for (const n of o.neighbors) {
-    const local = listen.find((a) => isIPv6(a) === isIPv6(n.address));
+    const local = sourceAddressFor(listen, n.address);
     lines.push(` neighbor ${n.address} remote-as ${n.asn}`, ` neighbor ${n.address} timers connect 1`);
     if (local !== undefined) lines.push(` neighbor ${n.address} update-source ${local}`);
     if (n.passive === true) lines.push(` neighbor ${n.address} passive`);
@@ -155,31 +150,20 @@ export function parseFrrDetail(json: string): Route[] {
   return routes;
 }
 
-export class Frr implements BgpDaemon {
+export class Frr extends LabDaemon implements BgpDaemon {
   readonly kind = 'frr' as const;
-  readonly label: string;
-  readonly logs: () => Promise<string>;
   private readonly routeMaps = new Map<string, string>();
   private nextRouteMap = 1;
 
   constructor(
-    readonly lab: Lab,
-    readonly process: LabProcess,
+    lab: Lab,
+    process: LabProcess,
     readonly dir: string,
     readonly configFile: string,
     readonly asn: number,
     logFiles: string[],
   ) {
-    this.label = `frr@${process.label}`;
-    this.logs = registerLogs(lab, this.label, logFiles);
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get alive(): boolean {
-    return this.process.alive;
+    super(lab, process, 'frr', logFiles);
   }
 
   /** Run vtysh commands against this bgpd; a "% …" answer is an error. */
@@ -236,14 +220,6 @@ export class Frr implements BgpDaemon {
     const doc = JSON.parse(out) as Record<string, { bgpState?: string }>;
     return normalizeState(doc[address]?.bgpState);
   }
-
-  waitEstablished(address: string, timeoutMs?: number): Promise<void> {
-    return waitEstablishedWith(this.lab, this.process, this.label, address, (a) => this.neighborState(a), timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-  }
 }
 
 export async function startFrr(lab: Lab, opts: FrrOptions): Promise<Frr> {
@@ -252,11 +228,11 @@ export async function startFrr(lab: Lab, opts: FrrOptions): Promise<Frr> {
   const logFile = join(dir, 'bgpd.log');
   const outFile = join(dir, 'bgpd.out');
   await writeFile(configFile, frrConfig(opts, logFile));
-  const listen = Array.isArray(opts.listenAddress) ? opts.listenAddress : [opts.listenAddress];
+  const listen = listenAddresses(opts);
   const args = ['-Z', '-n', '-S', '-f', configFile, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir,
     '-z', join(dir, 'zserv.api'), '-P', '0', '-p', '179'];
   for (const a of listen) args.push('-l', a);
-  const proc = lab.spawn('/usr/lib/frr/bgpd', args, { stdoutFile: outFile, stderrFile: outFile, label: listen[0] ?? opts.routerId });
+  const proc = lab.spawn('/usr/lib/frr/bgpd', args, { stdoutFile: outFile, stderrFile: outFile, label: spawnLabel(opts) });
   const d = new Frr(lab, proc, dir, configFile, opts.asn, [outFile, logFile]);
   await waitReady(lab, proc, `${d.label} vty socket`, () => d.vtysh('show bgp summary json'));
   await d.vtysh('configure terminal', `router bgp ${opts.asn}`, ...opts.neighbors.map((n) => `no neighbor ${n.address} shutdown`));

@@ -16,31 +16,24 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDaemonDir, registerLogs, waitEstablishedWith, waitReady } from './daemon.js';
+import { LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel, timers, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
   communityFromNumber,
   defaultFamilies,
-  isIPv6,
   normalizeState,
   type Announcement,
   type BgpDaemon,
   type Family,
-  type NeighborConfig,
   type NeighborState,
+  type PeerOptions,
   type Route,
 } from './types.js';
 
-export interface GobgpdOptions {
-  routerId: string;
-  asn: number;
-  /** Addresses to listen on (port 179); also the session source per address family. */
-  listenAddress: string | string[];
+export interface GobgpdOptions extends PeerOptions {
   /** gRPC on 127.0.0.1:PORT inside the lab; default: a unix socket in the daemon's dir. */
   grpcPort?: number;
-  neighbors: NeighborConfig[];
-  holdTime?: number;
   /** Appended verbatim to the generated TOML. */
   extraToml?: string;
 }
@@ -54,8 +47,8 @@ const cliFamily: Record<Family, string> = {
 };
 
 export function gobgpdToml(o: GobgpdOptions): string {
-  const listen = Array.isArray(o.listenAddress) ? o.listenAddress : [o.listenAddress];
-  const hold = o.holdTime ?? 9;
+  const listen = listenAddresses(o);
+  const { hold, keepalive } = timers(o);
   const lines = [
     '[global.config]',
     `  as = ${o.asn}`,
@@ -64,7 +57,7 @@ export function gobgpdToml(o: GobgpdOptions): string {
     `  local-address-list = [${listen.map((a) => `"${a}"`).join(', ')}]`,
   ];
   for (const n of o.neighbors) {
-    const local = listen.find((a) => isIPv6(a) === isIPv6(n.address));
+    const local = sourceAddressFor(listen, n.address);
     lines.push(
       '',
       '[[neighbors]]',
@@ -74,7 +67,7 @@ export function gobgpdToml(o: GobgpdOptions): string {
       '  [neighbors.timers.config]',
       '    connect-retry = 1',
       `    hold-time = ${hold}`,
-      `    keepalive-interval = ${Math.max(1, Math.floor(hold / 3))}`,
+      `    keepalive-interval = ${keepalive}`,
       '    idle-hold-time-after-reset = 1',
       '  [neighbors.transport.config]',
       ...(local !== undefined ? [`    local-address = "${local}"`] : []),
@@ -160,29 +153,18 @@ export function parseGobgpRib(json: string): Route[] {
   return routes;
 }
 
-export class Gobgpd implements BgpDaemon {
+export class Gobgpd extends LabDaemon implements BgpDaemon {
   readonly kind = 'gobgpd' as const;
-  readonly label: string;
-  readonly logs: () => Promise<string>;
 
   constructor(
-    readonly lab: Lab,
-    readonly process: LabProcess,
+    lab: Lab,
+    process: LabProcess,
     readonly dir: string,
     readonly configFile: string,
     private readonly target: string[],
     logFile: string,
   ) {
-    this.label = `gobgpd@${process.label}`;
-    this.logs = registerLogs(lab, this.label, [logFile]);
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  get alive(): boolean {
-    return this.process.alive;
+    super(lab, process, 'gobgpd', [logFile]);
   }
 
   /** Run the gobgp CLI against this daemon (inside the lab). */
@@ -227,14 +209,6 @@ export class Gobgpd implements BgpDaemon {
     const n = JSON.parse(out) as { state?: { session_state?: number | string } };
     return normalizeState(n.state?.session_state);
   }
-
-  waitEstablished(address: string, timeoutMs?: number): Promise<void> {
-    return waitEstablishedWith(this.lab, this.process, this.label, address, (a) => this.neighborState(a), timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    await this.process.stop();
-  }
 }
 
 export async function startGobgpd(lab: Lab, opts: GobgpdOptions): Promise<Gobgpd> {
@@ -244,11 +218,10 @@ export async function startGobgpd(lab: Lab, opts: GobgpdOptions): Promise<Gobgpd
   await writeFile(configFile, gobgpdToml(opts));
   const api = opts.grpcPort !== undefined ? `127.0.0.1:${opts.grpcPort}` : `unix://${join(dir, 'gobgpd.sock')}`;
   const target = opts.grpcPort !== undefined ? ['-u', '127.0.0.1', '-p', String(opts.grpcPort)] : ['--target', api];
-  const listen = Array.isArray(opts.listenAddress) ? opts.listenAddress[0] : opts.listenAddress;
   const proc = lab.spawn('gobgpd', ['-f', configFile, '--api-hosts', api, '--pprof-disable', '-p', '-l', 'info'], {
     stdoutFile: logFile,
     stderrFile: logFile,
-    label: listen ?? opts.routerId,
+    label: spawnLabel(opts),
   });
   const d = new Gobgpd(lab, proc, dir, configFile, target, logFile);
   await waitReady(lab, proc, `${d.label} gRPC API`, () => d.cli(['global']));

@@ -58,6 +58,17 @@ export interface NeighborConfig {
   families?: Family[];
 }
 
+/** The options every real-daemon module starts from (each adds its own). */
+export interface PeerOptions<N extends NeighborConfig = NeighborConfig> {
+  routerId: string;
+  asn: number;
+  /** Address(es) the daemon listens on (port 179); also the session source per address family. */
+  listenAddress: string | string[];
+  neighbors: N[];
+  /** Default 9 s; keepalive a third of it. */
+  holdTime?: number;
+}
+
 /** The API every real-daemon module offers. */
 export interface BgpDaemon {
   readonly kind: 'gobgpd' | 'frr' | 'bird' | 'exabgp';
