@@ -2,8 +2,9 @@
  * Adj-RIB-Out (RFC 4271 §3.2, §9.2) for one peer and one family: what was last sent for each
  * destination, and what is still to be sent.
  *
- * Both live in two columns indexed by the destination's id in its table (loc-rib.ts), not in a
- * Map and an object per NLRI: a peer's share of a 1M-route table is two array slots per route.
+ * Both live in two Int32Array columns indexed by the destination's id in its table (loc-rib.ts),
+ * holding small per-peer codes for attribute sets, not in a Map and an object per NLRI: a peer's
+ * share of a 1M-route table is 8 octets per route, outside the collected heap.
  *
  * Pending changes wait in buckets, one per interned attribute set plus one for withdrawals (BIRD's
  * `bgp_bucket`, OpenBGPD's `rde_adjout`), so the packer emits one Announcement per attribute set
@@ -26,17 +27,31 @@ class Bucket {
   readonly dests: Dest[] = [];
   /** Entries before this index were drained. */
   start = 0;
-  /** null: the withdrawal bucket. */
-  constructor(readonly attrs: PathAttributes | null) {}
+  /** code: this bucket's attribute code, WITHDRAW for the withdrawal bucket. */
+  constructor(
+    readonly attrs: PathAttributes | null,
+    readonly code: number,
+  ) {}
 }
 
+/** Column values: NONE (nothing sent / nothing queued), WITHDRAW (queued), else an attribute code. */
+const NONE = 0;
+const WITHDRAW = 1;
+const FIRST_CODE = 2;
+
 export class AdjRibOut {
-  /** By destination id: attributes the peer has now (undefined: never sent, or withdrawn). */
-  private readonly sentCol: (PathAttributes | undefined)[] = [];
-  /** By destination id: what is queued — attributes, null to withdraw, undefined for nothing. */
-  private readonly queuedCol: (PathAttributes | null | undefined)[] = [];
-  private readonly buckets = new Map<PathAttributes, Bucket>();
-  private withdrawals = new Bucket(null);
+  /** By destination id: code of the attributes the peer has now, NONE if never sent or withdrawn. */
+  private sentCol = new Int32Array(256);
+  /** By destination id: what is queued — an attribute code, WITHDRAW, or NONE. */
+  private queuedCol = new Int32Array(256);
+  /** Attribute sets in use here as small codes, so the columns hold no pointers for the
+   *  collector to trace; each code counts its uses (column slots and its bucket). */
+  private readonly codes = new Map<PathAttributes, number>();
+  private readonly byCode: (PathAttributes | undefined)[] = [undefined, undefined];
+  private readonly uses: number[] = [0, 0];
+  private readonly freeCodes: number[] = [];
+  private readonly buckets = new Map<number, Bucket>();
+  private withdrawals = new Bucket(null, WITHDRAW);
   /** NLRI waiting to be sent (announcements and withdrawals). */
   pending = 0;
   /** NLRI the peer currently has from us. */
@@ -60,18 +75,25 @@ export class AdjRibOut {
 
   announceDest(d: Dest, attrs: PathAttributes, force: boolean): void {
     const id = d.id;
-    const q = this.queuedCol[id];
-    if (q === attrs) return;
-    if (q !== undefined) this.pending--; // its bucket entry goes stale
-    if (this.sentCol[id] === attrs && !force) {
-      if (q !== undefined) this.queuedCol[id] = undefined;
-      return;
+    this.reserve(id);
+    const queued = this.queuedCol;
+    const q = queued[id]!;
+    let code = this.codes.get(attrs);
+    if (q !== NONE && q === code) return;
+    if (q !== NONE) {
+      this.pending--; // its bucket entry goes stale
+      queued[id] = NONE;
+      this.unuse(q);
     }
-    setAt(this.queuedCol, id, attrs);
-    let b = this.buckets.get(attrs);
+    if (code !== undefined && this.sentCol[id] === code && !force) return;
+    if (code === undefined) code = this.newCode(attrs);
+    queued[id] = code;
+    this.uses[code]!++;
+    let b = this.buckets.get(code);
     if (b === undefined) {
-      b = new Bucket(attrs);
-      this.buckets.set(attrs, b);
+      b = new Bucket(attrs, code);
+      this.buckets.set(code, b);
+      this.uses[code]!++;
     }
     b.dests.push(d);
     this.pending++;
@@ -79,14 +101,17 @@ export class AdjRibOut {
 
   withdrawDest(d: Dest): void {
     const id = d.id;
-    const q = this.queuedCol[id];
-    if (q === null) return;
-    if (q !== undefined) {
+    if (id < 0 || id >= this.queuedCol.length) return; // never queued nor sent here
+    const queued = this.queuedCol;
+    const q = queued[id]!;
+    if (q === WITHDRAW) return;
+    if (q !== NONE) {
       this.pending--;
-      this.queuedCol[id] = undefined;
+      queued[id] = NONE;
+      this.unuse(q);
     }
-    if (this.sentCol[id] === undefined) return;
-    this.queuedCol[id] = null;
+    if (this.sentCol[id] === NONE) return;
+    queued[id] = WITHDRAW;
     this.withdrawals.dests.push(d);
     this.pending++;
   }
@@ -103,21 +128,24 @@ export class AdjRibOut {
       const nlri: Nlri[] = [];
       n = this.drain(w, budget, nlri);
       if (nlri.length > 0) withdrawn.push({ family: this.family, nlri });
-      if (w.start === w.dests.length) this.withdrawals = new Bucket(null);
+      if (w.start === w.dests.length) this.withdrawals = new Bucket(null, WITHDRAW);
     }
     for (const b of this.buckets.values()) {
       if (n >= budget) break;
       const nlri: Nlri[] = [];
       n += this.drain(b, budget - n, nlri);
       if (nlri.length > 0) announced.push({ family: this.family, attributes: b.attrs!, nlri });
-      if (b.start === b.dests.length) this.buckets.delete(b.attrs!);
+      if (b.start === b.dests.length) {
+        this.buckets.delete(b.code);
+        this.unuse(b.code);
+      }
     }
     return n;
   }
 
   /** Pops up to `max` live entries off a bucket into `out` and records them as sent. */
   private drain(b: Bucket, max: number, out: Nlri[]): number {
-    const attrs = b.attrs;
+    const code = b.code;
     const list = b.dests;
     const sent = this.sentCol;
     const queued = this.queuedCol;
@@ -127,21 +155,24 @@ export class AdjRibOut {
       const d = list[i]!;
       const id = d.id;
       // Stale: the destination moved on (or left the table: id -1) after this entry was made.
-      if (id < 0 || queued[id] !== attrs) continue;
-      queued[id] = undefined;
+      if (id < 0 || queued[id] !== code) continue;
+      queued[id] = NONE;
       out.push(d.nlri);
       n++;
-      if (attrs === null) {
-        sent[id] = undefined;
+      const was = sent[id]!;
+      if (code === WITHDRAW) {
+        sent[id] = NONE;
+        this.unuse(was);
         this.advertised--;
         d.held--;
         this.table.dropIfEmpty(d);
       } else {
-        if (sent[id] === undefined) {
+        // The queued use of `code` becomes the sent one.
+        sent[id] = code;
+        if (was === NONE) {
           this.advertised++;
           d.held++;
-        }
-        setAt(sent, id, attrs);
+        } else this.unuse(was);
       }
     }
     b.start = i;
@@ -153,8 +184,8 @@ export class AdjRibOut {
   release(): void {
     const sent = this.sentCol;
     for (const d of this.table.dests()) {
-      if (sent[d.id] === undefined) continue;
-      sent[d.id] = undefined;
+      if (d.id >= sent.length || sent[d.id] === NONE) continue;
+      sent[d.id] = NONE;
       d.held--;
       this.table.dropIfEmpty(d);
     }
@@ -164,15 +195,36 @@ export class AdjRibOut {
   *sent(): IterableIterator<{ nlri: Nlri; attributes: PathAttributes }> {
     const sent = this.sentCol;
     for (const d of this.table.dests()) {
-      const a = sent[d.id];
-      if (a !== undefined) yield { nlri: d.nlri, attributes: a };
+      const c = d.id < sent.length ? sent[d.id]! : NONE;
+      if (c !== NONE) yield { nlri: d.nlri, attributes: this.byCode[c]! };
     }
   }
-}
 
-/** Writes a column slot, growing the array densely (a write far past the end would turn it into
- *  a dictionary). */
-function setAt<T>(col: (T | undefined)[], i: number, v: T): void {
-  while (col.length < i) col.push(undefined);
-  col[i] = v;
+  /** Grows both columns (doubling) to hold destination `id`. */
+  private reserve(id: number): void {
+    if (id < this.sentCol.length) return;
+    let n = this.sentCol.length * 2;
+    while (n <= id) n *= 2;
+    const sent = new Int32Array(n);
+    sent.set(this.sentCol);
+    this.sentCol = sent;
+    const queued = new Int32Array(n);
+    queued.set(this.queuedCol);
+    this.queuedCol = queued;
+  }
+
+  private newCode(attrs: PathAttributes): number {
+    const code = this.freeCodes.length > 0 ? this.freeCodes.pop()! : this.byCode.length;
+    this.byCode[code] = attrs;
+    this.uses[code] = 0;
+    this.codes.set(attrs, code);
+    return code;
+  }
+
+  private unuse(code: number): void {
+    if (code < FIRST_CODE || --this.uses[code]! > 0) return;
+    this.codes.delete(this.byCode[code]!);
+    this.byCode[code] = undefined;
+    this.freeCodes.push(code);
+  }
 }
