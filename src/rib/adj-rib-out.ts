@@ -164,14 +164,14 @@ export class AdjRibOut {
         sent[id] = NONE;
         this.unuse(was);
         this.advertised--;
-        d.held--;
+        this.table.hold(d, -1);
         this.table.dropIfEmpty(d);
       } else {
         // The queued use of `code` becomes the sent one.
         sent[id] = code;
         if (was === NONE) {
           this.advertised++;
-          d.held++;
+          this.table.hold(d, 1);
         } else this.unuse(was);
       }
     }
@@ -186,7 +186,7 @@ export class AdjRibOut {
     for (const d of this.table.dests()) {
       if (d.id >= sent.length || sent[d.id] === NONE) continue;
       sent[d.id] = NONE;
-      d.held--;
+      this.table.hold(d, -1);
       this.table.dropIfEmpty(d);
     }
   }

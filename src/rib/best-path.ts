@@ -159,7 +159,7 @@ export function decide(dest: Dest, mp: MultipathOptions | undefined): number {
   dest.best = best;
   let changed = best !== before ? BEST_CHANGED : 0;
   if (mp !== undefined) {
-    const set = best === undefined || dest.count < 2 ? NO_PATHS : multipathSet(dest, best, mp);
+    const set = best === undefined || dest.head?.next === undefined ? NO_PATHS : multipathSet(dest, best, mp);
     if (!samePaths(set, dest.multipath)) {
       dest.multipath = set;
       changed |= MULTIPATH_CHANGED;

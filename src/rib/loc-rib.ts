@@ -26,7 +26,10 @@ export class LocRib {
   /** By id; undefined for a free id. */
   private readonly byId: (Dest | undefined)[] = [];
   /** By id: the key's hash. */
-  private hashes = new Int32Array(MIN_SLOTS);
+  private hashes: Int32Array = new Int32Array(MIN_SLOTS);
+  /** By id: Adj-RIB-Outs holding the destination as sent. It stays in the table, its id
+   *  reserved, until their withdrawals have left. */
+  private heldBy: Int32Array = new Int32Array(MIN_SLOTS);
   /** id + 1, 0 for an empty slot; length a power of two, at most half full. */
   private slots = new Int32Array(MIN_SLOTS);
   private readonly freeIds: number[] = [];
@@ -69,9 +72,8 @@ export class LocRib {
     if (id === this.byId.length) this.byId.push(d);
     else this.byId[id] = d;
     if (id >= this.hashes.length) {
-      const grown = new Int32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+      this.hashes = grow(this.hashes);
+      this.heldBy = grow(this.heldBy);
     }
     this.hashes[id] = h;
     if (++this.count * 2 > slots.length) {
@@ -86,7 +88,7 @@ export class LocRib {
 
   /** Forgets a destination no source has a path for and no peer still holds as sent. */
   dropIfEmpty(d: Dest): void {
-    if (d.head !== undefined || d.held > 0 || d.id < 0) return;
+    if (d.head !== undefined || d.id < 0 || this.heldBy[d.id] !== 0) return;
     const id = d.id;
     const slots = this.slots;
     const mask = slots.length - 1;
@@ -110,6 +112,11 @@ export class LocRib {
     d.id = -1;
   }
 
+  /** An Adj-RIB-Out now has `d` as sent (+1) or has withdrawn it (-1). */
+  hold(d: Dest, delta: number): void {
+    this.heldBy[d.id]! += delta;
+  }
+
   /** Every destination, in id order. Dropping the one being visited is allowed. */
   *dests(): IterableIterator<Dest> {
     const byId = this.byId;
@@ -131,6 +138,12 @@ export class LocRib {
     }
     this.slots = slots;
   }
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** FNV-1a over the key's code units, then a final mix so that the low bits (the slot) depend on

@@ -66,18 +66,11 @@ export function isCandidate(p: Path): boolean {
 
 /** One NLRI: every source's path, the best one, and the multipath set. */
 export class Dest {
-  /** Index of this destination's slots in the Adj-RIB-Out columns; -1 once it left its table. */
+  /** Index of this destination in its table's columns (the Adj-RIB-Out state, how many peers
+   *  hold it as sent: loc-rib.ts); -1 once it left its table. */
   id = -1;
-  /** Adj-RIB-Outs that hold this destination as sent: it stays in the table, its id reserved,
-   *  until their withdrawals have left. */
-  held = 0;
   head: Path | undefined = undefined;
-  /** Paths in the list, candidates or not. */
-  count = 0;
   best: Path | undefined = undefined;
-  /** Equal-cost set including best, when multipath is on and there are several; else empty and
-   *  readers use [best]. */
-  multipath: readonly Path[] = NO_PATHS;
 
   constructor(
     readonly family: Family,
@@ -87,7 +80,6 @@ export class Dest {
   insert(p: Path): void {
     p.next = this.head;
     this.head = p;
-    this.count++;
   }
 
   /** The path `peer` (undefined: this speaker) sent, if any: lists are a few paths long. */
@@ -105,7 +97,18 @@ export class Dest {
       q.next = p.next;
     }
     p.next = undefined;
-    this.count--;
+  }
+
+  /** Equal-cost set including best, when multipath is on and there are several; else empty and
+   *  readers use [best]. Kept aside: few destinations have one, and a field would cost every
+   *  destination 8 octets. */
+  get multipath(): readonly Path[] {
+    return multipathSets.get(this) ?? NO_PATHS;
+  }
+
+  set multipath(set: readonly Path[]) {
+    if (set.length === 0) multipathSets.delete(this);
+    else multipathSets.set(this, set);
   }
 
   /** The Loc-RIB candidates (what the looking glass shows as paths). */
@@ -117,3 +120,5 @@ export class Dest {
 }
 
 export const NO_PATHS: readonly Path[] = Object.freeze([]);
+
+const multipathSets = new WeakMap<Dest, readonly Path[]>();
