@@ -204,6 +204,7 @@ function build(d: DecodedAttributes, nextHop: string, linkLocal: string | undefi
   if (d.largeCommunities) a.largeCommunities = d.largeCommunities;
   if (d.originatorId !== undefined) a.originatorId = d.originatorId;
   if (d.clusterList) a.clusterList = d.clusterList;
+  if (d.pmsiTunnel) a.pmsiTunnel = d.pmsiTunnel;
   if (d.unknown) a.unknown = d.unknown;
   return a;
 }

@@ -160,8 +160,8 @@ test('NEXT_HOP is ignored, errors and all, when the UPDATE has no NLRI field', (
   assert.equal(u.announced[0]!.attributes.nextHop, '2001:db8::1');
 });
 
-test('an MP family without a codec is left out and noted', () => {
-  const u = decode([attr(0x80, 14, '0019 46 04 0a000001 00 00'), ORIGIN_IGP, AS_PATH_65001], '');
+test('an MP family without a codec (IPv4 flowspec) is left out and noted', () => {
+  const u = decode([attr(0x80, 14, '0001 85 04 0a000001 00 00'), ORIGIN_IGP, AS_PATH_65001], '');
   assert.deepEqual(u.announced, []);
   assert.equal(u.discarded[0]!.code, 14);
 });

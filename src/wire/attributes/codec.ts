@@ -10,7 +10,7 @@
 import type { Family } from '../family.js';
 import type { CodecContext } from '../messages.js';
 import type { Nlri } from '../nlri/types.js';
-import { AttrFlag, type Aggregator, type AsPathSegment, type PathAttributes, type RawAttribute, type LargeCommunity } from './types.js';
+import { AttrFlag, type Aggregator, type AsPathSegment, type PathAttributes, type PmsiTunnel, type RawAttribute, type LargeCommunity } from './types.js';
 
 /** RFC 7606 §2 approaches, weakest first; the strongest one met wins (§3 h). */
 export const Outcome = { Ok: 0, Discard: 1, Withdraw: 2 } as const;
@@ -29,6 +29,7 @@ export class DecodedAttributes {
   largeCommunities: LargeCommunity[] | undefined = undefined;
   originatorId: string | undefined = undefined;
   clusterList: string[] | undefined = undefined;
+  pmsiTunnel: PmsiTunnel | undefined = undefined;
   unknown: RawAttribute[] | undefined = undefined;
   as4Path: AsPathSegment[] | undefined = undefined;
   as4Aggregator: Aggregator | undefined = undefined;

@@ -8,10 +8,15 @@
  *   +------------+------------+----------------------------------------+
  *
  * Text forms (config, looking glass): `rt:65000:100`, `rt:10.0.0.1:100`, `rt:4200000000:100`,
- * `soo:…` likewise (RFC 4360 §4, RFC 5668), `encap:vxlan` (RFC 9012 §4.1), else `0x` + 16 hex.
+ * `soo:…` likewise (RFC 4360 §4, RFC 5668; asdot `rt:64086.59904:7` is accepted on input),
+ * `encap:vxlan` (RFC 9012 §4.1), and the EVPN ones (RFC 7432 §7.5–7.8, RFC 9135 §8.1):
+ * `mac-mobility:5`, `mac-mobility:5:sticky`, `esi-label:300`, `esi-label:300:single-active`,
+ * `es-import:aa:bb:cc:dd:ee:ff`, `rmac:aa:bb:cc:dd:ee:ff`, `default-gateway`; else `0x` + 16 hex.
+ * Typed constructors and readers for the RIB and the VPN layer follow at the end of the file.
  */
 import { parseIpv4Number } from '../ip.js';
-import { AttrCode } from './types.js';
+import { normalizeMac } from '../mac.js';
+import { AttrCode, type PathAttributes } from './types.js';
 import { finishAttr, OPTIONAL_TRANSITIVE, VALUE_OFFSET, type AttrDecoder, type AttrEncoder } from './codec.js';
 
 export const decodeExtCommunities: AttrDecoder = (buf, start, length, d) => {
@@ -75,9 +80,28 @@ export function formatExtCommunity(c: bigint): string {
         const tunnel = low32 & 0xffff;
         return `encap:${TUNNEL_TYPES.get(tunnel) ?? tunnel}`;
       }
+      if (subtype === 0x0d && type === 0x03) return 'default-gateway';
+      break;
+    case 0x06: // EVPN (RFC 7432 §7.5–7.7, RFC 9135 §8.1)
+      if (type !== 0x06) break;
+      if (subtype === 0x00) return `mac-mobility:${low32}${(v >> 40n) & 1n ? ':sticky' : ''}`;
+      if (subtype === 0x01) return `esi-label:${low32 & 0xffffff}${(v >> 40n) & 1n ? ':single-active' : ''}`;
+      if (subtype === 0x02) return `es-import:${macText(v)}`;
+      if (subtype === 0x03) return `rmac:${macText(v)}`;
       break;
   }
   return '0x' + v.toString(16).padStart(16, '0');
+}
+
+/** The low 6 octets as a MAC. */
+function macText(v: bigint): string {
+  return (v & 0xffffffffffffn).toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+}
+
+function macValue(mac: string, fail: () => Error): bigint {
+  const m = normalizeMac(mac);
+  if (m === undefined) throw fail();
+  return BigInt('0x' + m.replace(/:/g, ''));
 }
 
 /** The inverse of formatExtCommunity; throws Error naming the input. */
@@ -85,6 +109,19 @@ export function parseExtCommunity(text: string): bigint {
   const t = text.trim().toLowerCase();
   const fail = () => new Error(`invalid extended community ${JSON.stringify(text)}`);
   if (/^0x[0-9a-f]{1,16}$/.test(t)) return BigInt(t);
+  if (t === 'default-gateway') return DEFAULT_GATEWAY;
+  const mobility = /^mac-mobility:(\d{1,10})(:sticky)?$/.exec(t);
+  if (mobility) {
+    if (Number(mobility[1]) > 0xffffffff) throw fail();
+    return macMobility(Number(mobility[1]), mobility[2] !== undefined);
+  }
+  const esiL = /^esi-label:(\d{1,8})(:single-active|:all-active)?$/.exec(t);
+  if (esiL) {
+    if (Number(esiL[1]) > 0xffffff) throw fail();
+    return esiLabel(Number(esiL[1]), esiL[2] === ':single-active');
+  }
+  const mac = /^(rmac|es-import):(.+)$/.exec(t);
+  if (mac) return ((mac[1] === 'rmac' ? 0x0603n : 0x0602n) << 48n) | macValue(mac[2]!, fail);
   const encap = /^encap:(.+)$/.exec(t);
   if (encap) {
     const tunnel = TUNNEL_BY_NAME.get(encap[1]!) ?? (/^\d+$/.test(encap[1]!) ? Number(encap[1]) : undefined);
@@ -101,6 +138,14 @@ export function parseExtCommunity(text: string): bigint {
     if (local > 0xffffn) throw fail();
     return (0x01n << 56n) | (subtype << 48n) | (BigInt(v4) << 16n) | local;
   }
+  const asdot = /^(\d{1,5})\.(\d{1,5})$/.exec(admin);
+  if (asdot) {
+    // RFC 5396 asdot: always a 4-octet AS specific community.
+    const hi = BigInt(asdot[1]!);
+    const lo = BigInt(asdot[2]!);
+    if (hi > 0xffffn || lo > 0xffffn || local > 0xffffn) throw fail();
+    return (0x02n << 56n) | (subtype << 48n) | (((hi << 16n) | lo) << 16n) | local;
+  }
   if (!/^\d+$/.test(admin)) throw fail();
   const asn = BigInt(admin);
   if (asn > 0xffffffffn) throw fail();
@@ -110,4 +155,102 @@ export function parseExtCommunity(text: string): bigint {
   }
   if (local > 0xffffffffn) throw fail();
   return (subtype << 48n) | (asn << 32n) | local;
+}
+
+// ===== typed constructors and readers (route targets, encapsulation, EVPN) =====
+
+const typeOf = (c: bigint) => Number(BigInt.asUintN(64, c) >> 56n) & 0xff;
+const subtypeOf = (c: bigint) => Number(BigInt.asUintN(64, c) >> 48n) & 0xff;
+
+/** A route target from `65000:100`, `192.0.2.1:5`, `4200000000:7` (with or without `rt:`). */
+export function routeTarget(text: string): bigint {
+  const t = text.trim();
+  const c = parseExtCommunity(/^rt:/i.test(t) ? t : 'rt:' + t);
+  return c;
+}
+
+/** RFC 4360 §4 / RFC 5668 §3 transitive route target: type 0x00, 0x01 or 0x02, subtype 0x02. */
+export function isRouteTarget(c: bigint): boolean {
+  return typeOf(c) <= 0x02 && subtypeOf(c) === 0x02;
+}
+
+/** The route targets of a route, in the order it carries them. */
+export function routeTargets(a: PathAttributes): bigint[] {
+  return (a.extCommunities ?? []).filter(isRouteTarget);
+}
+
+/** RFC 9012 §4.1 Encapsulation extended community (opaque 0x03, subtype 0x0c). */
+export function encapsulation(tunnelType: number): bigint {
+  if (!Number.isInteger(tunnelType) || tunnelType < 0 || tunnelType > 0xffff) throw new Error(`invalid tunnel type ${tunnelType}`);
+  return (0x030cn << 48n) | BigInt(tunnelType);
+}
+export const TunnelType = { Vxlan: 8, Nvgre: 9, Mpls: 10, MplsInGre: 11, VxlanGpe: 12, MplsInUdp: 13 } as const;
+export function isEncapsulation(c: bigint): boolean {
+  return typeOf(c) === 0x03 && subtypeOf(c) === 0x0c;
+}
+/** The tunnel types a route's encapsulation communities name (none: MPLS, RFC 9012 §4.1). */
+export function encapsulationsOf(a: PathAttributes): number[] {
+  return (a.extCommunities ?? []).filter(isEncapsulation).map((c) => Number(c & 0xffffn));
+}
+
+/** RFC 7432 §7.7 MAC Mobility: type 0x06 subtype 0x00, flags (0x01 sticky), reserved, sequence. */
+export function macMobility(sequence: number, sticky = false): bigint {
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffffffff) throw new Error(`invalid MAC mobility sequence ${sequence}`);
+  return (0x0600n << 48n) | ((sticky ? 1n : 0n) << 40n) | BigInt(sequence);
+}
+export function isMacMobility(c: bigint): boolean {
+  return typeOf(c) === 0x06 && subtypeOf(c) === 0x00;
+}
+/** The MAC Mobility community of a route; with several (which RFC 7432 §7.7 forbids) the one of
+ *  the highest sequence number. */
+export function macMobilityOf(a: PathAttributes): { sequence: number; sticky: boolean } | undefined {
+  let best: { sequence: number; sticky: boolean } | undefined;
+  for (const c of a.extCommunities ?? []) {
+    if (!isMacMobility(c)) continue;
+    const sequence = Number(c & 0xffffffffn);
+    if (!best || sequence > best.sequence) best = { sequence, sticky: ((c >> 40n) & 1n) === 1n };
+  }
+  return best;
+}
+/** RFC 7432 §15.1: undefined when the route has no MAC Mobility community (sequence 0 then). */
+export function macMobilitySequence(a: PathAttributes): number | undefined {
+  return macMobilityOf(a)?.sequence;
+}
+/** RFC 7432 §15.2: a static (sticky) MAC. */
+export function isStickyMac(a: PathAttributes): boolean {
+  return macMobilityOf(a)?.sticky === true;
+}
+
+/** RFC 7432 §7.5 ESI Label: type 0x06 subtype 0x01, flags (0x01 single-active), reserved (2),
+ *  the raw 3-octet label field. */
+export function esiLabel(labelField: number, singleActive = false): bigint {
+  if (!Number.isInteger(labelField) || labelField < 0 || labelField > 0xffffff) throw new Error(`invalid ESI label ${labelField}`);
+  return (0x0601n << 48n) | ((singleActive ? 1n : 0n) << 40n) | BigInt(labelField);
+}
+export function esiLabelOf(a: PathAttributes): { label: number; singleActive: boolean } | undefined {
+  const c = (a.extCommunities ?? []).find((x) => typeOf(x) === 0x06 && subtypeOf(x) === 0x01);
+  return c === undefined ? undefined : { label: Number(c & 0xffffffn), singleActive: ((c >> 40n) & 1n) === 1n };
+}
+
+/** RFC 7432 §7.6 ES-Import Route Target: type 0x06 subtype 0x02, a MAC. */
+export function esImportRouteTarget(mac: string): bigint {
+  return (0x0602n << 48n) | macValue(mac, () => new Error(`invalid MAC address ${JSON.stringify(mac)}`));
+}
+
+/** RFC 9135 §8.1 Router's MAC: type 0x06 subtype 0x03, a MAC. */
+export function routerMac(mac: string): bigint {
+  return (0x0603n << 48n) | macValue(mac, () => new Error(`invalid MAC address ${JSON.stringify(mac)}`));
+}
+export function routerMacOf(a: PathAttributes): string | undefined {
+  const c = (a.extCommunities ?? []).find((x) => typeOf(x) === 0x06 && subtypeOf(x) === 0x03);
+  return c === undefined ? undefined : macText(c);
+}
+
+/** RFC 7432 §7.8 Default Gateway: opaque type 0x03, subtype 0x0d, value zero. */
+export const DEFAULT_GATEWAY: bigint = 0x030dn << 48n;
+export function isDefaultGateway(c: bigint): boolean {
+  return typeOf(c) === 0x03 && subtypeOf(c) === 0x0d;
+}
+export function hasDefaultGateway(a: PathAttributes): boolean {
+  return (a.extCommunities ?? []).some(isDefaultGateway);
 }

@@ -15,6 +15,7 @@ import { decodeCommunities, encodeCommunities, formatCommunity } from './communi
 import { decodeClusterList, decodeOriginatorId, encodeClusterList, encodeOriginatorId } from './reflection.js';
 import { decodeMpReach, decodeMpUnreach } from './mp.js';
 import { decodeExtCommunities, encodeExtCommunities, formatExtCommunity } from './ext-communities.js';
+import { decodePmsiTunnel, encodePmsiTunnel, formatPmsiTunnel } from './pmsi-tunnel.js';
 import { decodeLargeCommunities, encodeLargeCommunities, formatLargeCommunity } from './large-communities.js';
 
 export interface AttributeSpec {
@@ -55,6 +56,7 @@ export const ATTRIBUTES: readonly AttributeSpec[] = [
   // RFC 6793 §6: AS4_PATH and AS4_AGGREGATOR errors, flags included, are attribute discard.
   { code: AttrCode.As4Path, name: 'AS4_PATH', flags: OPTIONAL_TRANSITIVE, malformed: D, decode: decodeAs4Path, encode: encodeAs4Path },
   { code: AttrCode.As4Aggregator, name: 'AS4_AGGREGATOR', flags: OPTIONAL_TRANSITIVE, malformed: D, decode: decodeAs4Aggregator, encode: encodeAs4Aggregator },
+  { code: AttrCode.PmsiTunnel, name: 'PMSI_TUNNEL', flags: OPTIONAL_TRANSITIVE, malformed: W, decode: decodePmsiTunnel, encode: encodePmsiTunnel, format: (a) => (a.pmsiTunnel ? formatPmsiTunnel(a.pmsiTunnel) : undefined) },
   { code: AttrCode.LargeCommunities, name: 'LARGE_COMMUNITY', flags: OPTIONAL_TRANSITIVE, malformed: W, decode: decodeLargeCommunities, encode: encodeLargeCommunities, format: (a) => join(a.largeCommunities, formatLargeCommunity) },
 ];
 

@@ -60,6 +60,17 @@ export interface Aggregator {
 /** [global administrator, local data 1, local data 2] (RFC 8092). */
 export type LargeCommunity = readonly [number, number, number];
 
+/** PMSI_TUNNEL (RFC 6514 §5), see pmsi-tunnel.ts. */
+export interface PmsiTunnel {
+  readonly flags: number;
+  /** 6 = Ingress Replication. */
+  readonly tunnelType: number;
+  /** The raw 3-octet MPLS Label field (the VNI with VXLAN, RFC 8365 §5.1.3). */
+  readonly label: number;
+  /** Ingress Replication: the tunnel endpoint's address; other types: the raw identifier. */
+  readonly tunnelId: Buffer | string;
+}
+
 export interface PathAttributes {
   /** ORIGIN: Origin.Igp | Egp | Incomplete. */
   readonly origin: number;
@@ -81,6 +92,8 @@ export interface PathAttributes {
   /** RFC 4456 route reflection. */
   readonly originatorId?: string;
   readonly clusterList?: readonly string[];
+  /** RFC 6514 §5 PMSI_TUNNEL (EVPN Inclusive Multicast routes, RFC 7432 §11.2). */
+  readonly pmsiTunnel?: PmsiTunnel;
   /** Optional attributes bgpipe does not know. Transitive ones are re-advertised with the Partial
    *  bit set (RFC 4271 §5); non-transitive ones are dropped when re-advertised (§9.1.4... the
    *  encoder leaves them out for any peer). */
