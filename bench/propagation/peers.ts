@@ -57,6 +57,13 @@ async function main(cfg: PeersConfig): Promise<void> {
   const enc = encode(s, cfg.routes);
   emit({ event: 'encoded', ms: performance.now() - t, announceMessages: enc.announceMessages, withdrawMessages: enc.withdrawMessages, bytes: enc.bytes });
 
+  // Warm the monitor's walk (JIT) on the very messages it will see, before any clock runs.
+  const warm = new RouteCounter(cfg.routes, s.v6);
+  for (const b of [...enc.announce, ...enc.withdraw]) {
+    for (let off = 0; off < b.length; off += b.readUInt16BE(off + 16)) warm.update(b, off, off + b.readUInt16BE(off + 16));
+  }
+  if (warm.live !== 0 || warm.announcedNlri !== cfg.routes) throw new Error(`self-check: encoded ${warm.announcedNlri} routes, ${warm.live} left after withdrawal`);
+
   const counter = new RouteCounter(cfg.routes, s.v6);
   let waiter: { done: () => boolean; resolve: (t: number) => void } | undefined;
   const monitor = new Speaker({

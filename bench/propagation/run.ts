@@ -3,7 +3,7 @@
  * after another on this machine, between the same lean tester and monitor.
  *
  *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6 ...]
- *       [--targets bgpiped,bird,frr,gobgpd] [--gobgp-max-routes 100000] [--stall-seconds 60]
+ *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes 100000] [--stall-seconds 60]
  *       [--out FILE] [--no-write]
  *
  * One namespace `bgpt-benchprop-<pid>` with 10.99.0.1-3/32 and fd00:99::1-3/128 on lo:
@@ -201,7 +201,7 @@ function parseOptions(): Options {
   }
   const scenarios = (values.scenario ?? Object.keys(SCENARIOS)).flatMap((s) => s.split(','));
   for (const s of scenarios) if (!isScenario(s)) throw new Error(`--scenario: unknown ${s} (${Object.keys(SCENARIOS).join(', ')})`);
-  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',');
+  const targets = values.targets === 'none' ? [] : (values.targets ?? TARGET_NAMES.join(',')).split(',');
   for (const t of targets) if (!(TARGET_NAMES as string[]).includes(t)) throw new Error(`--targets: unknown ${t} (${TARGET_NAMES.join(', ')})`);
   const num = (v: string | undefined, what: string): number | undefined => {
     if (v === undefined) return undefined;
