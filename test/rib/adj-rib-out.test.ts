@@ -4,8 +4,7 @@ import { AdjRibOut } from '../../src/rib/adj-rib-out.js';
 import { AttrSets } from '../../src/rib/attr-set.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
 import type { Announcement, Withdrawal } from '../../src/wire/messages.js';
-import { Rib } from '../../src/rib/rib.js';
-import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, peer, prefix, withdraw } from './helpers.js';
+import { attrs, prefix } from './helpers.js';
 
 const sets = new AttrSets();
 const A = sets.intern(attrs({ med: 1 }));
@@ -107,29 +106,4 @@ test('shows the table as last sent', () => {
       [n2, B],
     ],
   );
-});
-
-test('a destination that leaves the table while a route to it is queued leaves nothing behind for the next one', () => {
-  // The Adj-RIB-Out columns are indexed by destination id, and ids are reused: a route queued
-  // then withdrawn must not resurface under another NLRI.
-  const r = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
-  for (const p of [peer(1), peer(2)]) {
-    r.addPeer(p);
-    r.takeOutbound(p.id);
-  }
-  r.receive(1, announce(attrs(), [n1]));
-  r.receive(1, withdraw([n1]));
-  r.receive(1, announce(attrs({ med: 9 }), [n2]));
-  const b = flatten(r.takeOutbound(2));
-  assert.deepEqual([...b.announced.keys()], [n2.key]);
-  assert.equal(b.withdrawn.size, 0);
-  // A sent route keeps its destination until its withdrawal has left, even with no path left.
-  r.receive(1, withdraw([n2]));
-  r.receive(1, announce(attrs(), [n3]));
-  const c = flatten(r.takeOutbound(2));
-  assert.deepEqual([...c.withdrawn], [n2.key]);
-  assert.deepEqual([...c.announced.keys()], [n3.key]);
-  assert.deepEqual([...r.adjRibOut(2, IPV4_UNICAST)].map((e) => e.nlri.key), [n3.key]);
-  r.removePeer(2);
-  assert.equal(r.routeCount(IPV4_UNICAST), 1);
 });

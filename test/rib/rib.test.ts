@@ -7,6 +7,7 @@ import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, seq
 
 const N1 = prefix('10.1.0.0/16');
 const N2 = prefix('10.2.0.0/16');
+const N3 = prefix('10.3.0.0/16');
 
 function rib(...peers: RibPeer[]): Rib {
   const r = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
@@ -199,4 +200,47 @@ test('refuses a peer id that is already up and UPDATEs from unknown peers', () =
   const r = rib(peer(1));
   assert.throws(() => r.addPeer(peer(1)), /already up/);
   assert.throws(() => r.receive(9, announce(attrs(), [N1])), /unknown peer 9/);
+});
+
+test('a destination that leaves the table while a route to it is queued leaves nothing behind for the next one', () => {
+  // The Adj-RIB-Out columns are indexed by destination id, and ids are reused: a route queued
+  // then withdrawn must not resurface under another NLRI.
+  const r = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
+  for (const p of [peer(1), peer(2)]) {
+    r.addPeer(p);
+    r.takeOutbound(p.id);
+  }
+  r.receive(1, announce(attrs(), [N1]));
+  r.receive(1, withdraw([N1]));
+  r.receive(1, announce(attrs({ med: 9 }), [N2]));
+  const b = flatten(r.takeOutbound(2));
+  assert.deepEqual([...b.announced.keys()], [N2.key]);
+  assert.equal(b.withdrawn.size, 0);
+  // A sent route keeps its destination until its withdrawal has left, even with no path left.
+  r.receive(1, withdraw([N2]));
+  r.receive(1, announce(attrs(), [N3]));
+  const c = flatten(r.takeOutbound(2));
+  assert.deepEqual([...c.withdrawn], [N2.key]);
+  assert.deepEqual([...c.announced.keys()], [N3.key]);
+  assert.deepEqual([...r.adjRibOut(2, IPV4_UNICAST)].map((e) => e.nlri.key), [N3.key]);
+  r.removePeer(2);
+  assert.equal(r.routeCount(IPV4_UNICAST), 1);
+});
+
+test('Adj-RIB-In views and counters stay per peer when peers share destinations', () => {
+  const r = rib(peer(1), peer(2), peer(3));
+  r.setPolicy(2, { import: (_p, _f, n, a) => (n.key === N2.key ? undefined : a) });
+  r.receive(1, announce(attrs({ asPath: seq(65001) }), [N1]));
+  r.receive(2, announce(attrs({ asPath: seq(65002, 5) }), [N1, N2]));
+  assert.deepEqual([...r.adjRibIn(1, IPV4_UNICAST)].map((p) => p.nlri.key), [N1.key]);
+  assert.deepEqual([...r.adjRibIn(2, IPV4_UNICAST)].map((p) => p.nlri.key).sort(), [N1.key, N2.key].sort());
+  assert.deepEqual(r.counters(2).get(IPV4_UNICAST), { received: 2, accepted: 1, advertised: 0 });
+  assert.equal(r.routeCount(IPV4_UNICAST), 1, 'N2 is only in Adj-RIB-In');
+  r.removePeer(1);
+  assert.equal([...r.destinations(IPV4_UNICAST)][0]!.best!.peer!.id, 2);
+  r.setPolicy(2, {});
+  assert.equal(r.routeCount(IPV4_UNICAST), 2);
+  r.receive(2, withdraw([N1, N2]));
+  assert.equal(r.routeCount(IPV4_UNICAST), 0);
+  assert.deepEqual([...r.adjRibIn(2, IPV4_UNICAST)], []);
 });
