@@ -342,8 +342,12 @@ export function parseEvpn(text: string): EvpnRoute {
   const t = text.trim();
   const re = /\[([A-Za-z-]+):([^\]]*)\]/gy;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(t))) fields.set(m[1]!.toLowerCase(), m[2]!.trim());
-  if (re.lastIndex !== t.length && !(re.lastIndex === 0 && t.length === 0)) throw fail('expected [name:value] fields');
+  let end = 0;
+  while ((m = re.exec(t))) {
+    fields.set(m[1]!.toLowerCase(), m[2]!.trim());
+    end = re.lastIndex;
+  }
+  if (end !== t.length) throw fail('expected [name:value] fields');
   const typeText = fields.get('type');
   if (typeText === undefined) throw fail('no [type:…]');
   const routeType = /^\d+$/.test(typeText) ? Number(typeText) : TYPE_BY_NAME.get(typeText.toLowerCase());
@@ -379,7 +383,8 @@ export function parseEvpn(text: string): EvpnRoute {
         return evpnRoute({ routeType, value: Buffer.from(need('value'), 'hex') });
     }
   } catch (err) {
-    throw fail((err as Error).message);
+    const message = (err as Error).message;
+    throw message.startsWith('invalid EVPN route') ? err : fail(message);
   }
 }
 
