@@ -18,7 +18,7 @@
  * Derivations (prepend an AS, set the next hop, reflect, set LOCAL_PREF) return interned objects
  * and are cached per source object, so a million routes sharing one set derive it once.
  */
-import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import { AsPathSegmentType, type AsPathSegment, type PathAttributes, type PmsiTunnel } from '../wire/attributes/types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Fields to replace; a field given as `undefined` is removed. */
@@ -40,6 +40,7 @@ export function attrKey(a: PathAttributes): string {
   k += '|' + (a.largeCommunities === undefined ? '-' : a.largeCommunities.map((c) => c.join(':')).join(','));
   k += '|' + (a.originatorId ?? '-');
   k += '|' + (a.clusterList === undefined ? '-' : a.clusterList.join(','));
+  k += '|' + (a.pmsiTunnel === undefined ? '-' : pmsiText(a.pmsiTunnel));
   k += '|';
   if (a.unknown === undefined) k += '-';
   else for (const u of a.unknown) k += u.flags + ':' + u.code + ':' + u.value.toString('hex') + ';';
@@ -69,7 +70,14 @@ export function attrHash(a: PathAttributes): number {
   if (a.clusterList !== undefined) h = mix(h, 0x500 + a.clusterList.length);
   if (a.originatorId !== undefined) h = mixString(h, a.originatorId);
   if (a.unknown !== undefined) h = mix(h, 0x600 + a.unknown.length);
+  if (a.pmsiTunnel !== undefined) h = mix(h, 0x700 + a.pmsiTunnel.label);
   return h;
+}
+
+/** RFC 6514 §5 PMSI tunnel as text: the tunnel id is a Buffer for types other than ingress replication. */
+function pmsiText(p: PmsiTunnel): string {
+  const id = typeof p.tunnelId === 'string' ? p.tunnelId : p.tunnelId.toString('hex');
+  return `${p.flags}:${p.tunnelType}:${p.label}:${id}`;
 }
 
 function mix(h: number, v: number): number {
@@ -115,6 +123,8 @@ export function sameAttributes(a: PathAttributes, b: PathAttributes): boolean {
     if (la.length !== lb!.length) return false;
     for (let i = 0; i < la.length; i++) if (!sameList(la[i]!, lb![i]!)) return false;
   }
+  if ((a.pmsiTunnel === undefined) !== (b.pmsiTunnel === undefined)) return false;
+  if (a.pmsiTunnel !== undefined && pmsiText(a.pmsiTunnel) !== pmsiText(b.pmsiTunnel!)) return false;
   const ua = a.unknown;
   const ub = b.unknown;
   if ((ua === undefined) !== (ub === undefined)) return false;
@@ -157,6 +167,7 @@ function freezeAttributes(a: PathAttributes): void {
   if (a.clusterList) Object.freeze(a.clusterList);
   if (a.unknown) Object.freeze(a.unknown);
   if (a.aggregator) Object.freeze(a.aggregator);
+  if (a.pmsiTunnel) Object.freeze(a.pmsiTunnel);
   Object.freeze(a);
 }
 

@@ -65,6 +65,9 @@ test('hash and field comparison agree with the canonical key on what is the same
     attrs({ clusterList: ['1.1.1.1'], originatorId: '10.0.0.1' }),
     attrs({ unknown: [{ flags: 0xc0, code: 99, value: Buffer.from([1]) }] }),
     attrs({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1' }),
+    // Two EVIs behind one next hop differ only in their PMSI tunnel label (the VNI).
+    attrs({ pmsiTunnel: { flags: 0, tunnelType: 6, label: 100, tunnelId: '10.0.0.1' } }),
+    attrs({ pmsiTunnel: { flags: 0, tunnelType: 6, label: 200, tunnelId: '10.0.0.1' } }),
   ];
   for (const a of variants) {
     for (const b of variants) assert.equal(sameAttributes(a, b), attrKey(a) === attrKey(b));
