@@ -17,7 +17,8 @@
  * middle of one, so a handler may call takeOutbound straight away.
  *
  * Supported standards: RFC 4271 (decision process, update packing), RFC 4456 (route
- * reflection), RFC 5004 (oldest external path), RFC 4724 §2 (End-of-RIB on a new session).
+ * reflection), RFC 5004 (oldest external path), RFC 4724 §2 (End-of-RIB on a new session),
+ * RFC 4684 (route target constraint, rt-constraint.ts).
  */
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
@@ -31,6 +32,8 @@ import { isEligible, type LoopContext } from './import-rules.js';
 import { LocRib } from './loc-rib.js';
 import { ACCEPTED, EBGP, ELIGIBLE, isCandidate, Path, type Dest } from './path.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
+import { DEFAULT_MEMBERSHIP, RTC_FAMILY, RtMembership, isConstrainedFamily } from './rt-constraint.js';
+import type { RtcRoute } from '../wire/nlri/rtc.js';
 
 /** Returns the attributes to use (the same object, a modified one, or undefined to reject). */
 export type PolicyFn = (peer: RibPeer | undefined, family: Family, nlri: Nlri, attrs: PathAttributes) => PathAttributes | undefined;
@@ -81,10 +84,13 @@ class PeerState extends Source {
   readonly eorPending = new Set<Family>();
   readonly exportCache = new ExportCache();
   exportPolicy: PolicyFn | undefined = undefined;
+  /** RFC 4684: the peer's route target memberships, when it negotiated RTC. */
+  readonly rtc: RtMembership | undefined;
   /** onOutbound was called (or is about to be) and takeOutbound has not run since. */
   notified = false;
   constructor(override readonly peer: RibPeer) {
     super(peer.id, peer, !isIbgp(peer));
+    this.rtc = peer.families.has(RTC_FAMILY) ? new RtMembership() : undefined;
   }
 }
 
@@ -135,7 +141,10 @@ export class Rib {
     st.importPolicy = policy?.import;
     st.exportPolicy = policy?.export;
     this.peers.set(peer.id, st);
-    for (const family of peer.families) {
+    // RFC 4684 §6: RT memberships leave before the VPN routes they gate, so RTC goes first.
+    const families = [...peer.families].sort((a, b) => (a === RTC_FAMILY ? -1 : b === RTC_FAMILY ? 1 : 0));
+    if (st.rtc !== undefined && peer.routeReflectorClient) this.originateDefaultMembership();
+    for (const family of families) {
       const out = new AdjRibOut(family, this.locRib(family));
       st.out.set(family, out);
       st.eorPending.add(family);
@@ -198,6 +207,7 @@ export class Rib {
         this.learn(st, counts, family, loc, loc.obtain(nlri), attrs, accepted, eligible, ++this.sequence);
       }
     }
+    if (st.rtc !== undefined && touches(update, RTC_FAMILY)) this.refreshMembership(st, st.rtc);
     this.flush();
   }
 
@@ -420,9 +430,43 @@ export class Rib {
       const policy = st.exportPolicy;
       if (attrs !== null && policy !== undefined) attrs = this.internOrReject(policy(st.peer, family, d.nlri, attrs)) ?? null;
     }
+    if (attrs !== null && !this.constraintAllows(st, family, d, attrs)) attrs = null;
     if (attrs !== null) t.out.announceDest(d, attrs, force);
     else t.out.withdrawDest(d);
     if (!st.notified && t.out.pending > 0) this.schedule(st);
+  }
+
+  // ===== route target constraint (RFC 4684, rt-constraint.ts) =====
+
+  private constraintAllows(st: PeerState, family: Family, d: Dest, attrs: PathAttributes): boolean {
+    if (family === RTC_FAMILY) {
+      // §3.2: our default membership is for route reflector clients only.
+      return d.nlri.key !== DEFAULT_MEMBERSHIP.key || d.best?.peer !== undefined || st.peer.routeReflectorClient;
+    }
+    return st.rtc === undefined || !isConstrainedFamily(family) || st.rtc.wants(attrs);
+  }
+
+  /** Rebuilds a peer's memberships from its accepted RTC paths; re-offers the VPN tables when they changed. */
+  private refreshMembership(st: PeerState, rtc: RtMembership): void {
+    const routes: RtcRoute[] = [];
+    const loc = this.locRibs.get(RTC_FAMILY);
+    if (loc !== undefined) {
+      for (const d of loc.dests()) {
+        const p = d.from(st.peer);
+        if (p !== undefined && isCandidate(p)) routes.push(d.nlri as RtcRoute);
+      }
+    }
+    if (!rtc.replace(routes)) return;
+    for (const [family, out] of st.out) if (isConstrainedFamily(family)) this.offerAll({ st, out }, family, false);
+  }
+
+  /** §3.2: a route reflector asks its RTC-capable clients for every VPN route. */
+  private originateDefaultMembership(): void {
+    const loc = this.locRib(RTC_FAMILY);
+    const d = loc.obtain(DEFAULT_MEMBERSHIP);
+    if (d.from(undefined) !== undefined) return;
+    const attrs = this.attrSets.intern({ origin: 0, asPath: [], nextHop: '0.0.0.0' });
+    this.learn(this.local, countsOf(this.local, RTC_FAMILY), RTC_FAMILY, loc, d, attrs, attrs, true, ++this.sequence);
   }
 
   private schedule(st: PeerState): void {
@@ -438,6 +482,10 @@ export class Rib {
     const cb = this.onOutbound;
     for (const st of q) if (cb !== undefined && this.peers.get(st.id) === st) cb(st.id);
   }
+}
+
+function touches(update: UpdateMessage, family: Family): boolean {
+  return update.announced.some((a) => a.family === family) || update.withdrawn.some((w) => w.family === family);
 }
 
 function multipathOf(d: Dest): readonly Route[] {
