@@ -38,6 +38,7 @@
  */
 import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
 import { compareAddresses, routerIdValue } from './address.js';
+import { macMobilitySequence } from '../wire/attributes/ext-communities.js';
 import { isCandidate, NO_PATHS, type Dest, type Path } from './path.js';
 
 /** RFC 4271 §5.1.5 / FRR, BIRD, GoBGP: LOCAL_PREF of a path that has none. */
@@ -57,6 +58,15 @@ export function compareThroughIgp(a: Path, b: Path): number {
   const x = a.attributes;
   const y = b.attributes;
   if (x === y && a.ebgp === b.ebgp && (a.peer === undefined) === (b.peer === undefined)) return 0;
+
+  // 0b. EVPN MAC mobility (RFC 7432 §15.2): of two MAC/IP routes for the MAC, the higher
+  //     sequence number wins, whatever else they say; a route without the community counts 0.
+  //     Only EVPN routes carry it, so other families never get past the two undefined checks.
+  if (x.extCommunities !== undefined || y.extCommunities !== undefined) {
+    const sx = macMobilitySequence(x);
+    const sy = macMobilitySequence(y);
+    if ((sx !== undefined || sy !== undefined) && (sx ?? 0) !== (sy ?? 0)) return (sy ?? 0) - (sx ?? 0);
+  }
 
   // 1. Highest LOCAL_PREF (§9.1.1: for eBGP paths the value import policy gave, else the default).
   const lx = x.localPref ?? DEFAULT_LOCAL_PREF;
