@@ -56,6 +56,8 @@ export interface PathView {
   readonly clusterList: readonly string[];
   readonly atomicAggregate: boolean;
   readonly aggregator: string | null;
+  /** RFC 6514 PMSI tunnel (EVPN inclusive multicast), as gobgp prints it. */
+  readonly pmsiTunnel: string | null;
   readonly best: boolean;
   readonly multipath: boolean;
   /** Neighbour address, or "local" for routes bgpiped originates. */

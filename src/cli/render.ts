@@ -72,6 +72,7 @@ function attrs(p: PathView): string {
   if (p.clusterList.length) parts.push(`{ClusterList: [${p.clusterList.join(', ')}]}`);
   if (p.atomicAggregate) parts.push('{AtomicAggregate}');
   if (p.aggregator) parts.push(`{Aggregate: ${p.aggregator}}`);
+  if (p.pmsiTunnel) parts.push(`{Pmsi: ${p.pmsiTunnel}}`);
   return `[${parts.join(' ')}]`;
 }
 

@@ -8,7 +8,7 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import { familyName, parseFamily, type Family } from '../wire/family.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import { nlriCodec } from '../wire/nlri/registry.js';
-import { formatAsPath, formatCommunity, formatExtCommunity, formatLargeCommunity } from '../wire/index.js';
+import { formatAsPath, formatCommunity, formatExtCommunity, formatLargeCommunity, formatPmsiTunnel } from '../wire/index.js';
 import type { BgpServer, NeighborEntry } from './bgp-server.js';
 
 const ORIGINS = ['i', 'e', '?'];
@@ -133,6 +133,7 @@ export function pathView(
     clusterList: a.clusterList ?? [],
     atomicAggregate: a.atomicAggregate ?? false,
     aggregator: a.aggregator ? `${a.aggregator.asn}:${a.aggregator.address}` : null,
+    pmsiTunnel: a.pmsiTunnel ? formatPmsiTunnel(a.pmsiTunnel) : null,
     best,
     multipath,
     source,
