@@ -5,13 +5,14 @@
  *   GET /bgpipe/v1/neighbors[/ADDR]   NeighborView
  *   GET /bgpipe/v1/rib?family=F       Loc-RIB; &neighbor=ADDR&table=in|out for Adj-RIBs
  *   GET /metrics                      Prometheus text format
- *   GET /looking-glass/summary, /looking-glass/bgp/peers   bagpipe-bgp looking-glass shapes
- * The bagpipe REST attach API joins this server in the VPN instances work.
+ *   /, /ping, /attach_localport, /detach_localport, /looking-glass/…   bagpipe-bgp's REST API
+ *                                     and looking glass (api/bagpipe/rest.ts), when given
  */
 import http from 'node:http';
 import type { Logger } from '../util/log.js';
 import type { BgpipeModel } from './model.js';
 import type { Metrics } from './metrics.js';
+import type { BagpipeRest } from './bagpipe/rest.js';
 
 type Handler = (url: URL, req: http.IncomingMessage) => Promise<Reply> | Reply;
 interface Reply {
@@ -29,6 +30,8 @@ export interface HttpApiOptions {
   readonly metrics: Metrics;
   readonly ping: string;
   readonly log: Logger;
+  /** bagpipe-bgp's API: it answers the paths it owns, with its own error formats. */
+  readonly bagpipe?: BagpipeRest;
 }
 
 export class HttpApi {
@@ -51,30 +54,6 @@ export class HttpApi {
       body: null,
       raw: await options.metrics.registry.metrics(),
       contentType: options.metrics.registry.contentType,
-    }));
-    this.get(/^\/looking-glass\/summary\/?$/, () => {
-      const g = model.global();
-      const neighbors = model.neighbors();
-      return {
-        status: 200,
-        body: {
-          BGP_established_peers: neighbors.filter((n) => n.state === 'Established').length,
-          local_routes_count: 0,
-          received_routes_count: neighbors.reduce((sum, n) => sum + n.prefixes.reduce((s, p) => s + p.received, 0), 0),
-          vpn_instances_count: 0,
-          warnings: [],
-          router_id: g.routerId,
-          as: g.as,
-        },
-      };
-    });
-    this.get(/^\/looking-glass\/bgp\/peers\/?$/, (url, req) => ({
-      status: 200,
-      body: model.neighbors().map((n) => ({
-        id: n.address,
-        state: n.state,
-        href: `http://${req.headers.host ?? url.host}/looking-glass/bgp/peers/${n.address}`,
-      })),
     }));
   }
 
@@ -127,11 +106,17 @@ export class HttpApi {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     let reply: Reply;
     try {
-      const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
-      const route = matching.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD'));
-      if (route) reply = await route.handler(url, req);
-      else if (matching.length > 0) reply = { status: 405, body: { code: 405, title: 'Method Not Allowed', description: '' } };
-      else reply = { status: 404, body: { code: 404, title: 'Not Found', description: null } };
+      const bagpipe = this.options.bagpipe;
+      if (bagpipe?.owns(url.pathname)) {
+        const r = await bagpipe.handle(req, url.pathname);
+        reply = { status: r.status, body: null, raw: r.text, contentType: r.contentType };
+      } else {
+        const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
+        const route = matching.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD'));
+        if (route) reply = await route.handler(url, req);
+        else if (matching.length > 0) reply = { status: 405, body: { code: 405, title: 'Method Not Allowed', description: '' } };
+        else reply = { status: 404, body: { code: 404, title: 'Not Found', description: null } };
+      }
     } catch (err) {
       this.options.log.error({ err, url: req.url }, 'API handler failed');
       reply = { status: 500, body: { code: 500, title: 'Internal Server Error', description: String(err) } };
