@@ -20,10 +20,10 @@ import {
   startGobgpd,
   waitForNoRoute,
   waitForRoute,
+  expectRoute,
   type BgpDaemon,
   type Lab,
   type NeighborConfig,
-  type Route,
 } from './lib/index.js';
 import { bgpipedToml } from './bgpiped-config.js';
 
@@ -39,12 +39,6 @@ const PEERS: Record<string, StartPeer> = {
   bird: (lab, n) => startBird(lab, { routerId: THEM.v4, asn: THEM.asn, listenAddress: [THEM.v4, THEM.v6], neighbors: [n] }),
   exabgp: (lab, n) => startExabgp(lab, { routerId: THEM.v4, asn: THEM.asn, listenAddress: THEM.v4, neighbors: [n] }),
 };
-
-function expectRoute(r: Route, expected: Partial<Route>, where: string): void {
-  for (const [k, v] of Object.entries(expected)) {
-    assert.deepEqual(r[k as keyof Route], v, `${where}: ${k} of ${r.prefix}: ${JSON.stringify(r)}`);
-  }
-}
 
 const STATICS = [
   { prefix: '10.9.1.0/24', med: 7, communities: ['65001:71'] },

@@ -18,20 +18,14 @@ import {
   startGobgpd,
   waitForNoRoute,
   waitForRoute,
+  expectRoute,
   type Lab,
-  type Route,
 } from './lib/index.js';
 import { bgpipedToml } from './bgpiped-config.js';
 
 const AS = 65000;
 const RR = '10.99.0.1';
 const CLUSTER = '10.99.0.100';
-
-function expectRoute(r: Route, expected: Partial<Route>, where: string): void {
-  for (const [k, v] of Object.entries(expected)) {
-    assert.deepEqual(r[k as keyof Route], v, `${where}: ${k} of ${r.prefix}: ${JSON.stringify(r)}`);
-  }
-}
 
 async function labWith(name: string, hosts: number[]): Promise<Lab> {
   const lab = await createLab(name);

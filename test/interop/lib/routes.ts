@@ -2,6 +2,7 @@
  * Route assertions shared by interop tests: wait until a daemon holds (or no
  * longer holds) a prefix, with the lab's logs in the error when it does not.
  */
+import assert from 'node:assert/strict';
 import type { Lab } from './netns.js';
 import type { BgpDaemon, Family, Route } from './types.js';
 import { waitFor } from './wait.js';
@@ -45,4 +46,11 @@ export async function waitForNoRoute(daemon: Reader, family: Family, prefix: str
     timeoutMs: o.timeoutMs ?? 10_000,
     ...(lab !== undefined ? { diagnostics: () => lab.dumpLogs() } : {}),
   });
+}
+
+/** Asserts each field of `expected` on the path, naming the field, the prefix and `where`. */
+export function expectRoute(r: Route, expected: Partial<Route>, where: string): void {
+  for (const [k, v] of Object.entries(expected)) {
+    assert.deepEqual(r[k as keyof Route], v, `${where}: ${k} of ${r.prefix}: ${JSON.stringify(r)}`);
+  }
 }
