@@ -153,7 +153,9 @@ export async function startBgpiped(lab: Lab, opts: BgpipedOptions): Promise<Bgpi
   const stdoutFile = join(dir, 'stdout.log');
   const stderrFile = join(dir, 'stderr.log');
   await writeFile(configFile, opts.configToml);
-  const proc = lab.spawn(process.execPath, [bgpipedScript, '-f', configFile, ...(opts.args ?? [])], {
+  // BGPIPED_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": profile bgpiped under a test or benchmark.
+  const nodeArgs = (process.env.BGPIPED_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = lab.spawn(process.execPath, [...nodeArgs, bgpipedScript, '-f', configFile, ...(opts.args ?? [])], {
     stdoutFile,
     stderrFile,
     cwd: dir,
