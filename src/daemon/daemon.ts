@@ -9,18 +9,23 @@ import { newPingValue } from '../api/ping.js';
 import { BgpServer } from './bgp-server.js';
 import type { ServerSettings } from './settings.js';
 import { ServerModel } from './views.js';
+import { VpnService, type VpnSettings } from './vpn-service.js';
+import { BagpipeRest } from '../api/bagpipe/rest.js';
 
 export interface DaemonSettings {
   readonly server: ServerSettings;
   readonly api: { readonly host: string; readonly port: number } | undefined;
   /** Lines the config loader wants an operator to see (unsupported sections and the like). */
   readonly warnings: readonly string[];
+  /** VPN instances and bagpipe-bgp's REST API; default: RTC on, state in memory only. */
+  readonly vpn?: VpnSettings;
 }
 
 export class Daemon {
   readonly server: BgpServer;
   readonly model: ServerModel;
   readonly metrics: Metrics;
+  readonly vpn: VpnService;
   private api: HttpApi | undefined;
 
   constructor(
@@ -39,14 +44,18 @@ export class Daemon {
     });
     this.model = new ServerModel(this.server);
     this.metrics = metrics = new Metrics(this.model);
+    this.vpn = new VpnService(this.server, this.model, settings.vpn ?? { enableRtc: true }, log);
   }
 
   async start(): Promise<void> {
     for (const w of this.settings.warnings) this.log.warn(w);
     const s = this.settings.server;
     this.log.info({ as: s.localAs, routerId: s.routerId, neighbors: s.neighbors.length }, 'bgpiped starting');
+    await this.vpn.restore();
     if (this.settings.api) {
-      this.api = new HttpApi({ ...this.settings.api, model: this.model, metrics: this.metrics, ping: newPingValue(), log: this.log });
+      const ping = newPingValue();
+      const bagpipe = new BagpipeRest(this.vpn.backend, ping, (err, what) => this.log.error({ error: (err as Error).stack ?? String(err) }, `${what} failed`));
+      this.api = new HttpApi({ ...this.settings.api, model: this.model, metrics: this.metrics, ping, log: this.log, bagpipe });
       await this.api.listen();
     }
     await this.server.start();
@@ -78,7 +87,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    await this.server.stop();
     await this.api?.close();
+    await this.server.stop();
   }
 }

@@ -4,6 +4,10 @@
  */
 import http from 'node:http';
 
+/** API port → the address it listens on, for servers not on 127.0.0.1 (in-process daemons
+ *  each bind their own 127.0.0.x). */
+export const apiHosts = new Map<number, string>();
+
 export interface HttpResult {
   status: number;
   contentType: string;
@@ -16,7 +20,7 @@ export function request(
   path: string,
   body?: string,
   headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' },
-  host = '127.0.0.1',
+  host = apiHosts.get(port) ?? '127.0.0.1',
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host, port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
@@ -31,12 +35,12 @@ export function request(
 }
 
 /** The agent's client: POST a JSON body with Accept and Content-Type application/json. */
-export async function post(port: number, path: string, body: unknown, host = '127.0.0.1'): Promise<HttpResult & { json: unknown }> {
+export async function post(port: number, path: string, body: unknown, host = apiHosts.get(port) ?? '127.0.0.1'): Promise<HttpResult & { json: unknown }> {
   const r = await request(port, 'POST', path, typeof body === 'string' ? body : JSON.stringify(body), undefined, host);
   return { ...r, json: r.contentType.startsWith('application/json') && r.text ? (JSON.parse(r.text) as unknown) : undefined };
 }
 
-export async function getJson(port: number, path: string, host = '127.0.0.1'): Promise<{ status: number; json: unknown }> {
+export async function getJson(port: number, path: string, host = apiHosts.get(port) ?? '127.0.0.1'): Promise<{ status: number; json: unknown }> {
   const r = await request(port, 'GET', path, undefined, { accept: 'application/json' }, host);
   return { status: r.status, json: r.text ? (JSON.parse(r.text) as unknown) : undefined };
 }

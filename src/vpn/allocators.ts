@@ -1,0 +1,63 @@
+/**
+ * Identifier allocation as bagpipe-bgp does it (vpn/identifier_allocators.py, reference §3.5):
+ * a counter that moves past allocated ids, and released ids reused (oldest first) only once the
+ * counter has passed MAX. So a freshly started daemon hands out the same ids for the same
+ * sequence of attachments: labels from 16 (one per instance, one per MAC; RFC 3032 §2.1
+ * reserves 0–15), RDs `<local_address>:n` from 0.
+ */
+
+export class IdAllocator {
+  private readonly allocated = new Map<number, string>();
+  private readonly released: number[] = [];
+  private current: number;
+
+  constructor(
+    readonly min: number,
+    readonly max: number,
+  ) {
+    this.current = min;
+  }
+
+  allocate(description: string): number {
+    if (this.current > this.max) {
+      const id = this.released.shift();
+      if (id === undefined) throw new Error(`no identifier left (maximum ${this.max})`);
+      this.allocated.set(id, description);
+      return id;
+    }
+    const id = this.current;
+    this.allocated.set(id, description);
+    do this.current++;
+    while (this.allocated.has(this.current));
+    return id;
+  }
+
+  release(id: number): void {
+    if (!this.allocated.delete(id)) return;
+    this.released.push(id);
+  }
+
+  /** id → what it is for (the looking glass's /vpns/dataplane/ids). */
+  entries(): ReadonlyMap<number, string> {
+    return this.allocated;
+  }
+}
+
+/** MPLS labels / local VNIs: 16 .. 2^20-1. */
+export class LabelAllocator extends IdAllocator {
+  constructor() {
+    super(16, 0xfffff);
+  }
+}
+
+/** Type 1 route distinguishers `<address>:n`, n in 0..65535 (RFC 4364 §4.2). */
+export class RdAllocator {
+  private readonly ids = new IdAllocator(0, 0xffff);
+  constructor(readonly address: string) {}
+  allocate(description: string): string {
+    return `${this.address}:${this.ids.allocate(description)}`;
+  }
+  release(rd: string): void {
+    this.ids.release(Number(rd.slice(rd.lastIndexOf(':') + 1)));
+  }
+}

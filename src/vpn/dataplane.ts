@@ -1,0 +1,109 @@
+/**
+ * What a VPN instance asks of the dataplane, per instance (bagpipe-bgp's VPNInstanceDataplane,
+ * vpn/dataplane_drivers.py): local ports in and out, and the remote state learnt from BGP —
+ * MAC/IP entries and flooding (ingress replication) destinations for an EVI (RFC 7432 §9, §11,
+ * RFC 8365), routes for a VRF (RFC 4364 §9). Only the dummy driver lives here: it records the
+ * calls, as bagpipe-bgp's DummyDataplaneDriver logs them. The Linux driver is its own module.
+ */
+import type { Json } from './types.js';
+
+export interface RemoteMac {
+  readonly mac: string;
+  readonly ip: string | undefined;
+  /** The remote VTEP (the route's next hop). */
+  readonly nextHop: string;
+  /** The VNI the remote end expects (the route's label field, RFC 8365 §5.1.3). */
+  readonly vni: number;
+}
+
+export interface FloodEntry {
+  /** PMSI tunnel endpoint (ingress replication, RFC 7432 §11.2). */
+  readonly endpoint: string;
+  readonly vni: number;
+}
+
+export interface RemoteRoute {
+  /** `10.20.0.11/32`. */
+  readonly prefix: string;
+  readonly nextHop: string;
+  readonly label: number;
+  readonly lbConsistentHashOrder: number;
+}
+
+export interface LocalPortPlug {
+  readonly linuxif: string;
+  readonly mac: string;
+  readonly ip: string | undefined;
+  /** The label (VRF) or VNI (EVI) traffic to this port arrives with. */
+  readonly label: number;
+}
+
+export interface InstanceDataplane {
+  addLocalPort(port: LocalPortPlug): void;
+  removeLocalPort(port: LocalPortPlug, lastEndpoint: boolean): void;
+  addRemoteMac(entry: RemoteMac): void;
+  removeRemoteMac(entry: RemoteMac): void;
+  addFloodEntry(entry: FloodEntry): void;
+  removeFloodEntry(entry: FloodEntry): void;
+  addRemoteRoute(entry: RemoteRoute): void;
+  removeRemoteRoute(entry: RemoteRoute): void;
+  /** The instance is gone: remove what is left. */
+  cleanup(): void;
+  /** The looking glass's `.../dataplane` extra fields. */
+  info(): { [key: string]: Json };
+}
+
+export interface InstanceSettings {
+  readonly instanceId: number;
+  readonly externalId: string;
+  readonly type: 'evpn' | 'ipvpn';
+  /** VNI (EVI) or instance label (VRF). */
+  readonly label: number;
+  readonly gatewayIp: string | undefined;
+  readonly linuxbr: string | undefined;
+}
+
+export interface DataplaneDriver {
+  /** `DummyDataplaneDriver`, `LinuxVXLANDataplaneDriver`… (looking glass). */
+  readonly name: string;
+  /** Encapsulations it can carry, e.g. ['vxlan'] (advertised as RFC 9012 communities). */
+  readonly encaps: readonly string[];
+  readonly localAddress: string;
+  createInstance(settings: InstanceSettings): InstanceDataplane;
+}
+
+/** One recorded dataplane call. */
+export interface DataplaneCall {
+  readonly instance: string;
+  readonly op: string;
+  readonly args: Json;
+}
+
+/** Records every call (tests read `calls`); forwards both ways, as bagpipe-bgp's dummy driver. */
+export class DummyDataplaneDriver implements DataplaneDriver {
+  readonly name = 'DummyDataplaneDriver';
+  readonly calls: DataplaneCall[] = [];
+
+  constructor(
+    readonly localAddress: string,
+    readonly encaps: readonly string[],
+  ) {}
+
+  createInstance(s: InstanceSettings): InstanceDataplane {
+    const instance = s.externalId;
+    const rec = (op: string, args: object) => void this.calls.push({ instance, op, args: JSON.parse(JSON.stringify(args)) as Json });
+    rec('createInstance', s);
+    return {
+      addLocalPort: (p) => rec('addLocalPort', p),
+      removeLocalPort: (p, last) => rec('removeLocalPort', { ...p, last }),
+      addRemoteMac: (e) => rec('addRemoteMac', e),
+      removeRemoteMac: (e) => rec('removeRemoteMac', e),
+      addFloodEntry: (e) => rec('addFloodEntry', e),
+      removeFloodEntry: (e) => rec('removeFloodEntry', e),
+      addRemoteRoute: (e) => rec('addRemoteRoute', e),
+      removeRemoteRoute: (e) => rec('removeRemoteRoute', e),
+      cleanup: () => rec('cleanup', {}),
+      info: () => ({}),
+    };
+  }
+}

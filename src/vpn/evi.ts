@@ -1,0 +1,74 @@
+/**
+ * An EVPN instance (bagpipe-bgp's EVI, vpn/evpn/__init__.py; RFC 7432 with the VXLAN overlay
+ * of RFC 8365): one type-3 route for flooded traffic, one type-2 route per endpoint, all with
+ * the instance RD and the VNI as label; imports remote MACs (type 2) and flooding destinations
+ * (type 3 with an ingress replication PMSI tunnel) carrying one of its import RTs.
+ */
+import type { Route } from '../rib/types.js';
+import { encapsulationsOf, TunnelType } from '../wire/attributes/ext-communities.js';
+import { PmsiTunnelType } from '../wire/attributes/pmsi-tunnel.js';
+import { L2VPN_EVPN } from '../wire/family.js';
+import { vniOf } from '../wire/nlri/labels.js';
+import type { EvpnRoute } from '../wire/nlri/evpn.js';
+import { VpnInstance } from './instance.js';
+import { inclusiveMulticastRoute, macIpRoute, type OwnRoute } from './routes.js';
+
+export class Evi extends VpnInstance {
+  readonly kind = 'EVI';
+  readonly vpnType = 'evpn';
+  readonly families = [L2VPN_EVPN];
+  /** The veth end towards an IP VPN plugged into this EVI (`local_port: {"evpn": …}`). */
+  gatewayPort: { linuxif: string; vrfExternalId: string; vrfName: string } | undefined;
+
+  protected nameFor(id: number): string {
+    return `EVI-${id}`;
+  }
+
+  protected portLabel(): number {
+    return this.label;
+  }
+
+  protected desiredRoutes(): OwnRoute[] {
+    const d = this.ctx.driver;
+    const out = [inclusiveMulticastRoute(this.rd, this.ctx.localAddress, this.label, d.localAddress, d.encaps, this.exportRts)];
+    for (const ep of this.endpoints.values()) {
+      out.push(
+        macIpRoute({
+          rd: this.rd,
+          mac: ep.mac,
+          ip: ep.ip,
+          label: this.label,
+          dataplaneAddress: d.localAddress,
+          encaps: d.encaps,
+          exportRts: this.exportRts,
+          localPref: ep.localPref,
+          lbConsistentHashOrder: this.macData(ep.mac)?.lbConsistentHashOrder ?? 0,
+        }),
+      );
+    }
+    return out;
+  }
+
+  protected importRoute(route: Route): (() => void) | undefined {
+    if (route.family !== L2VPN_EVPN || !this.carries(route, this.importRts)) return undefined;
+    // RFC 8365 §5.1.3 asks for the encapsulation community; a route without one is taken as
+    // VXLAN (bagpipe-bgp would take it as MPLS and drop it), one naming another tunnel is not.
+    const encaps = encapsulationsOf(route.attributes);
+    if (encaps.length > 0 && !encaps.includes(TunnelType.Vxlan)) return undefined;
+    const nlri = route.nlri as EvpnRoute;
+    const dp = this.dataplane;
+    if (nlri.kind === 'mac-ip') {
+      const entry = { mac: nlri.mac, ip: nlri.ip, nextHop: route.attributes.nextHop, vni: vniOf(nlri.labels[0] ?? 0) };
+      dp.addRemoteMac(entry);
+      return () => dp.removeRemoteMac(entry);
+    }
+    if (nlri.kind === 'inclusive-multicast') {
+      const pmsi = route.attributes.pmsiTunnel;
+      if (!pmsi || pmsi.tunnelType !== PmsiTunnelType.IngressReplication || typeof pmsi.tunnelId !== 'string') return undefined;
+      const entry = { endpoint: pmsi.tunnelId, vni: vniOf(pmsi.label) };
+      dp.addFloodEntry(entry);
+      return () => dp.removeFloodEntry(entry);
+    }
+    return undefined;
+  }
+}
