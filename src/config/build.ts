@@ -10,7 +10,22 @@ import { keyPathOf } from './errors.js';
 import { resolveNeighbor, templateOf, type Issues } from './neighbors.js';
 import { buildDefinedSets, buildPolicies, checkPolicyRefs } from './policy-build.js';
 import type { Document } from './schema.js';
-import type { Config, DynamicNeighborConfig, GlobalConfig, NeighborConfig, PeerGroupConfig, StaticRouteConfig } from './types.js';
+import type { Config, DynamicNeighborConfig, GlobalConfig, KernelConfig, NeighborConfig, PeerGroupConfig, StaticRouteConfig } from './types.js';
+
+/** `[kernel]` defaults: main table, proto bgp, FRR's metric for BGP routes. */
+export const KERNEL_DEFAULTS: KernelConfig = { enabled: false, table: 254, protocol: 186, metric: 20, reconcileInterval: 60, staleTime: 120 };
+
+function kernelOf(k: Document['kernel']): KernelConfig {
+  const d = KERNEL_DEFAULTS;
+  return {
+    enabled: k?.enabled ?? d.enabled,
+    table: k?.table ?? d.table,
+    protocol: k?.protocol === undefined ? d.protocol : typeof k.protocol === 'number' ? k.protocol : 186,
+    metric: k?.metric ?? d.metric,
+    reconcileInterval: k?.['reconcile-interval'] ?? d.reconcileInterval,
+    staleTime: k?.['stale-time'] ?? d.staleTime,
+  };
+}
 
 export const GLOBAL_DEFAULTS = {
   port: 179,
@@ -80,6 +95,7 @@ export function buildConfig(doc: Document, source: string, issues: Issues): Conf
       port: doc.api?.port ?? GLOBAL_DEFAULTS.apiPort,
     },
     metrics: { enabled: doc.metrics?.enabled ?? true },
+    kernel: kernelOf(doc.kernel),
     warnings: issues.warnings,
   };
 }

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { keyPathOf, type ConfigIssue } from './errors.js';
-import { isNotSupported } from './values.js';
+import { isNotSupported, notSupportedHint } from './values.js';
 import { isStrict, isUnsupportedCondition } from './schema.js';
 
 export interface KeyReport {
@@ -26,7 +26,8 @@ function isTable(v: unknown): v is Record<string, unknown> {
 export function checkKeys(schema: z.ZodType, value: unknown, path: PropertyKey[], report: KeyReport, strictHere = false): void {
   if (value === undefined) return;
   if (isNotSupported(schema)) {
-    report.warnings.push({ keyPath: keyPathOf(path), message: 'not supported by bgpipe; ignored' });
+    const hint = notSupportedHint(schema);
+    report.warnings.push({ keyPath: keyPathOf(path), message: `not supported by bgpipe; ignored${hint ? ` (${hint})` : ''}` });
     return;
   }
   if (isUnsupportedCondition(schema)) {

@@ -40,6 +40,19 @@ function section<S extends z.ZodRawShape>(shape: S) {
   return table({ config: table(shape).optional(), state: notSupported() }).optional();
 }
 
+/** GoBGP installs routes through FRR's zebra; bgpipe writes the kernel table itself. */
+const ZEBRA_HINT = 'bgpipe installs routes in the kernel itself: see [kernel]';
+
+/** Route protocol numbers 0–4 belong to the kernel and the operator (unspec, redirect, kernel,
+ *  boot, static): a table of ours there would claim routes made by hand. */
+const routeProtocol = () =>
+  leaf<string | number>('"bgp" or an integer 5..255 (0-4 are unspec, redirect, kernel, boot and static, not ours to claim)', (v) =>
+    v === 'bgp' || (typeof v === 'number' && Number.isInteger(v) && v >= 5 && v <= 255),
+  );
+/** 255 is the local table (the kernel's own addresses), 0 is "unspecified". */
+const routeTable = () =>
+  leaf<number>('a routing table id 1..4294967295 other than 255 (local)', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 4294967295 && v !== 255);
+
 const disposition = () => oneOf('accept-route', 'reject-route');
 
 const applyPolicyConfig = {
@@ -169,7 +182,7 @@ const global = table({
     ebgp: multipathLimit,
     ibgp: multipathLimit,
   }).optional(),
-  zebra: notSupported(),
+  zebra: notSupported(ZEBRA_HINT),
   'mpls-label-range': notSupported(),
   collector: notSupported(),
   confederation: notSupported(),
@@ -293,7 +306,16 @@ export const documentSchema = table({
   api: table({ 'listen-address': ip().optional(), port: int(-1, 65535).optional() }).optional(),
   /** bgpipe extension: /metrics on the API port. */
   metrics: table({ enabled: bool().optional() }).optional(),
-  zebra: notSupported(),
+  /** bgpipe extension: best unicast paths installed in a kernel routing table (src/dataplane). */
+  kernel: table({
+    enabled: bool().optional(),
+    table: routeTable().optional(),
+    protocol: routeProtocol().optional(),
+    metric: uint32().optional(),
+    'reconcile-interval': seconds(86400).optional(),
+    'stale-time': seconds(86400).optional(),
+  }).optional(),
+  zebra: notSupported(ZEBRA_HINT),
   'mrt-dump': notSupported(),
   'bmp-servers': notSupported(),
   'rpki-servers': notSupported(),

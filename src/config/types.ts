@@ -193,6 +193,21 @@ export interface StaticRouteConfig {
   readonly localPref?: number;
 }
 
+/** bgpipe extension `[kernel]`: best paths of ipv4/ipv6-unicast as kernel routes. */
+export interface KernelConfig {
+  readonly enabled: boolean;
+  /** Routing table id (254 = main). */
+  readonly table: number;
+  /** rt_protos number our routes carry (186 = bgp); every route with it in `table` is ours. */
+  readonly protocol: number;
+  readonly metric: number;
+  /** Seconds between re-reads of the table; 0 = only at start. */
+  readonly reconcileInterval: number;
+  /** Seconds after start before routes left from a previous run are removed, unless every
+   *  configured neighbour has sent End-of-RIB before. */
+  readonly staleTime: number;
+}
+
 export interface Config {
   /** File name (or `<defaults>`), for log lines and errors at reload. */
   readonly source: string;
@@ -208,6 +223,8 @@ export interface Config {
   readonly api: { readonly listenAddress: string; readonly port: number };
   /** bgpipe extension: Prometheus text on the API port at /metrics. */
   readonly metrics: { readonly enabled: boolean };
+  /** bgpipe extension: the FIB (src/dataplane/fib.ts). */
+  readonly kernel: KernelConfig;
   /** Keys that were ignored (unknown, or GoBGP features bgpipe lacks), to be logged at load. */
   readonly warnings: readonly ConfigIssue[];
 }

@@ -54,12 +54,16 @@ export function tables<S extends z.ZodRawShape>(shape: S) {
 }
 
 /** Sections and keys GoBGP has and bgpipe ignores: accepted, with a warning naming the key. */
-const unsupportedSchemas = new WeakSet<z.ZodType>();
-export function notSupported(): z.ZodOptional<z.ZodUnknown> {
+const unsupportedSchemas = new WeakMap<z.ZodType, string>();
+/** `hint`: what to use instead, appended to the warning. */
+export function notSupported(hint = ''): z.ZodOptional<z.ZodUnknown> {
   const s = z.unknown().optional();
-  unsupportedSchemas.add(s);
+  unsupportedSchemas.set(s, hint);
   return s;
 }
 export function isNotSupported(s: z.ZodType): boolean {
   return unsupportedSchemas.has(s);
+}
+export function notSupportedHint(s: z.ZodType): string {
+  return unsupportedSchemas.get(s) ?? '';
 }

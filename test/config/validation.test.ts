@@ -103,7 +103,7 @@ test('unknown keys and GoBGP features bgpipe lacks load with warnings naming the
   assert.deepEqual(
     c.warnings.map((w) => `${w.keyPath}: ${w.message}`),
     [
-      'global.zebra: not supported by bgpipe; ignored',
+      'global.zebra: not supported by bgpipe; ignored (bgpipe installs routes in the kernel itself: see [kernel])',
       'rpki-servers: not supported by bgpipe; ignored',
       'neighbors[0].config.remove-private-as: not supported by bgpipe; ignored',
       'neighbors[0].config.shiny-new-knob: unknown key; ignored',
