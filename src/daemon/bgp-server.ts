@@ -39,6 +39,8 @@ export interface NeighborEntry {
 export interface ServerHooks {
   message?(address: string, direction: 'in' | 'out', type: string, count: number): void;
   session?(address: string, to: 'up' | 'down'): void;
+  /** The neighbour sent End-of-RIB for `family` (RFC 4724 §2). */
+  endOfRib?(address: string, family: number): void;
 }
 
 export class BgpServer implements PeerEvents {
@@ -206,6 +208,7 @@ export class BgpServer implements PeerEvents {
     const entry = this.byPeer.get(peer);
     if (!entry?.ribPeer) return;
     this.rib.receive(entry.ribPeer.id, update);
+    if (update.endOfRib !== undefined) this.hooks.endOfRib?.(peer.config.peerAddress, update.endOfRib);
     const limit = entry.settings.maxPrefixes;
     if (limit !== undefined) {
       let accepted = 0;

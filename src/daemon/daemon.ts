@@ -11,6 +11,7 @@ import type { ServerSettings } from './settings.js';
 import { ServerModel } from './views.js';
 import { VpnService, type VpnSettings } from './vpn-service.js';
 import { BagpipeRest } from '../api/bagpipe/rest.js';
+import { KernelRoutes, type KernelSettings } from './kernel-routes.js';
 
 export interface DaemonSettings {
   readonly server: ServerSettings;
@@ -19,6 +20,8 @@ export interface DaemonSettings {
   readonly warnings: readonly string[];
   /** VPN instances and bagpipe-bgp's REST API; default: RTC on, state in memory only. */
   readonly vpn?: VpnSettings;
+  /** `[kernel]`: best unicast paths into a kernel table; undefined = off. */
+  readonly kernel?: KernelSettings;
 }
 
 export class Daemon {
@@ -26,6 +29,7 @@ export class Daemon {
   readonly model: ServerModel;
   readonly metrics: Metrics;
   readonly vpn: VpnService;
+  readonly kernel: KernelRoutes | undefined;
   private api: HttpApi | undefined;
 
   constructor(
@@ -35,13 +39,19 @@ export class Daemon {
     private readonly reread?: () => DaemonSettings,
   ) {
     let metrics: Metrics | undefined;
+    let kernel: KernelRoutes | undefined;
     this.server = new BgpServer(settings.server, log, {
       message: (peer, direction, type, count) => {
         metrics?.messages.inc({ peer, direction, type }, count);
         if (type === 'update') metrics?.updates.inc({ peer, direction }, count);
       },
-      session: (peer, to) => metrics?.sessionTransitions.inc({ peer, to }),
+      session: (peer, to) => {
+        metrics?.sessionTransitions.inc({ peer, to });
+        if (to === 'up') kernel?.sessionUp(peer);
+      },
+      endOfRib: (peer, family) => kernel?.endOfRib(peer, family),
     });
+    this.kernel = kernel = settings.kernel ? new KernelRoutes(settings.kernel, this.server, log) : undefined;
     this.model = new ServerModel(this.server);
     this.metrics = metrics = new Metrics(this.model);
     this.vpn = new VpnService(this.server, this.model, settings.vpn ?? { enableRtc: true }, log);
@@ -58,6 +68,7 @@ export class Daemon {
       this.api = new HttpApi({ ...this.settings.api, model: this.model, metrics: this.metrics, ping, log: this.log, bagpipe });
       await this.api.listen();
     }
+    await this.kernel?.start();
     await this.server.start();
   }
 
@@ -89,5 +100,6 @@ export class Daemon {
   async stop(): Promise<void> {
     await this.api?.close();
     await this.server.stop();
+    await this.kernel?.stop();
   }
 }

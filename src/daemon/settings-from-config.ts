@@ -95,6 +95,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     },
     api: config.api.port >= 0 ? { host: config.api.listenAddress, port: config.api.port } : undefined,
     warnings,
+    kernel: config.kernel.enabled ? { ...config.kernel, dynamicNeighbors: config.dynamicNeighbors.length > 0 } : undefined,
   };
 }
 
