@@ -29,6 +29,14 @@ interface PathJson {
   source: string;
 }
 
+/** A path from the API with its prefix and the VPN-relevant fields. */
+export interface ApiPath extends PathJson {
+  prefix: string;
+  extendedCommunities: string[];
+  /** "type: ingress-repl, label: 100, tunnel-id: 10.99.0.2"; absent in builds before PMSI was shown. */
+  pmsiTunnel?: string | null;
+}
+
 const ORIGINS: Record<string, Route['origin']> = { i: 'igp', e: 'egp', '?': 'incomplete' };
 
 function normalizePath(prefix: string, p: PathJson): Route {
@@ -119,6 +127,18 @@ export class Bgpiped extends LabDaemon {
       for (const p of d.paths) out.push(normalizePath(d.prefix, p));
     }
     return out;
+  }
+
+  /**
+   * The API's paths as they are (src/api/model.ts PathView: extended communities, PMSI tunnel…),
+   * for the VPN families; `neighbor` + `table` read an Adj-RIB instead of the Loc-RIB.
+   */
+  async ribPaths(family: Family, adj?: { neighbor: string; table: 'in' | 'out' }): Promise<ApiPath[]> {
+    const query = adj ? `family=${family}&neighbor=${adj.neighbor}&table=${adj.table}` : `family=${family}`;
+    const r = await this.api('GET', `/bgpipe/v1/rib?${query}`);
+    if (r.status !== 200) throw new Error(`${this.label}: GET rib ${query}: HTTP ${r.status} ${r.body}`);
+    if (adj) return r.json as ApiPath[];
+    return (r.json as { prefix: string; paths: ApiPath[] }[]).flatMap((d) => d.paths.map((p) => ({ ...p, prefix: d.prefix })));
   }
 
   async neighborState(address: string): Promise<NeighborState> {

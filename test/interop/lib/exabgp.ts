@@ -18,6 +18,11 @@
  * - The API's CLI named pipes are not wanted: exabgp_api_cli=false.
  * - Its JSON says "exabgp": "4.0.1" (the JSON format version), not 4.2.
  * - No route reflection.
+ * - RTC (RFC 4684): 4.2's config has no RTC family keyword and its API no RTC announcement, but a
+ *   neighbour without a `family` block negotiates RTC among everything else. It then crashes on
+ *   the first RTC NLRI it would report as JSON ("AttributeError: 'RTC' object has no attribute
+ *   'json'", session dropped), so an RTC session reports no received updates: read what it was
+ *   sent from the other side's Adj-RIB-Out.
  */
 import { constants as fsConstants } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
@@ -45,8 +50,24 @@ const exaFamily: Record<Family, string> = {
   'ipv6-unicast': 'ipv6 unicast',
   'l2vpn-evpn': 'l2vpn evpn',
   'l3vpn-ipv4-unicast': 'ipv4 mpls-vpn',
+  // Only for reading its JSON: 4.2's config has no `ipv4 rtc` (see familyLines).
   rtc: 'ipv4 rtc',
 };
+
+/**
+ * The `family { … }` block of a neighbour. ExaBGP 4.2's config knows no RTC family ("invalid
+ * afi/safi pair ipv4/rtc", and `all;` is "invalid keyword"), but a neighbour without a family
+ * block offers every NLRI it can decode, RTC (AFI 1/SAFI 132) included; the peer's families then
+ * decide what the session carries.
+ */
+function rtcSession(families: Family[] | undefined): boolean {
+  return families?.includes('rtc') === true;
+}
+
+function familyBlock(families: Family[]): string[] {
+  if (rtcSession(families)) return [];
+  return ['  family {', ...families.map((f) => `    ${exaFamily[f]};`), '  }'];
+}
 
 const familyFromExa = new Map<string, Family>(Object.entries(exaFamily).map(([k, v]) => [v, k as Family]));
 
@@ -84,13 +105,13 @@ export function exabgpConfig(o: ExabgpOptions, apiRun: string): string {
       `  peer-as ${n.asn};`,
       `  hold-time ${hold};`,
       ...(n.passive === true ? ['  passive true;'] : []),
-      '  family {',
-      ...(n.families ?? defaultFamilies).map((f) => `    ${exaFamily[f]};`),
-      '  }',
+      ...familyBlock(n.families ?? defaultFamilies),
       '  api {',
       '    processes [ harness ];',
       '    neighbor-changes;',
-      '    receive { parsed; update; }',
+      // 4.2.21 cannot render an RTC NLRI as JSON: AttributeError: 'RTC' object has no attribute
+      // 'json' (reactor/peer.py:429), and it drops the session. On RTC sessions it reports state only.
+      ...(rtcSession(n.families) ? [] : ['    receive { parsed; update; }']),
       '  }',
       '}',
     );

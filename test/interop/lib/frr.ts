@@ -18,6 +18,14 @@
  * - `show bgp … json` has no communities; `show bgp … json detail` has them, as
  *   an array per prefix whose first element is a header, not a path.
  * - Logs "zclient_send_message() failed" without zebra: harmless.
+ * - VPN families without zebra: it relays EVPN (any type) and VPNv4 over eBGP with only
+ *   `address-family l2vpn evpn|ipv4 vpn` + `neighbor X activate`, and keeps the EVPN next hop
+ *   over eBGP (VPNv4 gets its own address). It originates VPNv4 with
+ *   `network P rd R label L route-map M` under `address-family ipv4 vpn` (the route-map sets the
+ *   RT), and EVPN type 5 with `network P rd R ethtag 0 label L esi … gwip … routermac …`, sent
+ *   with label L as an MPLS label (VNI 48033 for 3002) and a 16-octet `::ffff:A.B.C.D` next hop;
+ *   types 2 and 3 need zebra and a VNI. `show bgp l2vpn evpn route detail json` gives each
+ *   path's VNI; the PMSI tunnel it relays but does not show in JSON.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -150,6 +158,88 @@ export function parseFrrDetail(json: string): Route[] {
   return routes;
 }
 
+/** An EVPN path as `show bgp l2vpn evpn route detail json` gives it. */
+export interface FrrEvpnPath {
+  rd: string;
+  /** FRR's prefix text: "[2]:[0]:[48]:[aa:bb:…]:[32]:[10.0.0.1]", "[3]:[0]:[32]:[10.99.0.2]". */
+  prefix: string;
+  routeType: number;
+  mac?: string;
+  ip?: string;
+  vni?: number;
+  /** FRR's text, e.g. "RT:65000:1 ET:8". */
+  extCommunities: string;
+  nextHop: string;
+  asPath: number[];
+  best: boolean;
+  from?: string;
+}
+
+interface FrrEvpnJsonPath {
+  vni?: string;
+  aspath?: { segments?: { list?: number[] }[] };
+  extendedCommunity?: { string?: string };
+  nexthops?: { ip?: string }[];
+  bestpath?: { overall?: boolean };
+  peer?: { peerId?: string };
+}
+
+export function parseFrrEvpn(json: string): FrrEvpnPath[] {
+  const doc = JSON.parse(json) as Record<string, unknown>;
+  const out: FrrEvpnPath[] = [];
+  for (const [rd, byPrefix] of Object.entries(doc)) {
+    if (typeof byPrefix !== 'object' || byPrefix === null) continue;
+    for (const [prefix, entry] of Object.entries(byPrefix as Record<string, unknown>)) {
+      const e = entry as { routeType?: number; mac?: string; ip?: string; paths?: FrrEvpnJsonPath[][] };
+      if (typeof e !== 'object' || e === null || e.paths === undefined) continue;
+      for (const p of e.paths.flat()) {
+        const v: FrrEvpnPath = {
+          rd,
+          prefix,
+          routeType: e.routeType ?? 0,
+          extCommunities: p.extendedCommunity?.string ?? '',
+          nextHop: p.nexthops?.[0]?.ip ?? '',
+          asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
+          best: p.bestpath?.overall === true,
+        };
+        if (e.mac !== undefined) v.mac = e.mac;
+        if (e.ip !== undefined) v.ip = e.ip;
+        if (p.vni !== undefined) v.vni = Number(p.vni);
+        const from = p.peer?.peerId;
+        if (from !== undefined && from !== '0.0.0.0') v.from = from;
+        out.push(v);
+      }
+    }
+  }
+  return out;
+}
+
+/** A VPNv4 path as `show bgp ipv4 vpn json` gives it. */
+export interface FrrVpnPath {
+  rd: string;
+  prefix: string;
+  nextHop: string;
+  asPath: string;
+  best: boolean;
+  from?: string;
+}
+
+export function parseFrrVpn(json: string): FrrVpnPath[] {
+  const doc = JSON.parse(json) as { routes?: { routeDistinguishers?: Record<string, Record<string, FrrPath[]>> } };
+  const out: FrrVpnPath[] = [];
+  for (const [rd, byPrefix] of Object.entries(doc.routes?.routeDistinguishers ?? {})) {
+    for (const [prefix, paths] of Object.entries(byPrefix)) {
+      for (const p of paths as (FrrPath & { path?: string })[]) {
+        const v: FrrVpnPath = { rd, prefix, nextHop: p.nexthops?.[0]?.ip ?? '', asPath: p.path ?? '', best: p.bestpath === true };
+        const from = p.peer?.peerId ?? (p as { peerId?: string }).peerId;
+        if (from !== undefined && from !== '0.0.0.0') v.from = from;
+        out.push(v);
+      }
+    }
+  }
+  return out;
+}
+
 export class Frr extends LabDaemon implements BgpDaemon {
   readonly kind = 'frr' as const;
   private readonly routeMaps = new Map<string, string>();
@@ -213,6 +303,16 @@ export class Frr extends LabDaemon implements BgpDaemon {
       throw new Error(`${this.label}: routes(${family}) is not parsed by the harness yet; use vtysh() directly`);
     }
     return parseFrrDetail(await this.vtysh(`show bgp ${af(family)} json detail`));
+  }
+
+  /** EVPN paths with their VNI (`show bgp l2vpn evpn route detail json`). */
+  async evpnRoutes(): Promise<FrrEvpnPath[]> {
+    return parseFrrEvpn(await this.vtysh('show bgp l2vpn evpn route detail json'));
+  }
+
+  /** VPNv4 paths (`show bgp ipv4 vpn json`). */
+  async vpnRoutes(): Promise<FrrVpnPath[]> {
+    return parseFrrVpn(await this.vtysh('show bgp ipv4 vpn json'));
   }
 
   async neighborState(address: string): Promise<NeighborState> {

@@ -13,6 +13,15 @@
  * - After a NOTIFICATION it idles `idle-hold-time-after-reset` (default 30 s);
  *   the harness sets it to 1 s.
  * - It accepts and exports everything by default (no policy needed).
+ * - VPN families: `gobgp global rib add -a evpn macadv …|multicast …`, `-a vpnv4 P label L rd R
+ *   rt T` originate; the CLI has no `-a rtc` add ("unsupported route family: rtc"): gobgpd sends
+ *   one RTC route per import target of a VRF (`gobgp vrf add NAME rd R rt import X export Y`).
+ *   `gobgp vrf NAME rib add -a evpn|ipv4 …` originates a VPN route with the VRF's RD and export RTs.
+ *   EVPN labels are written raw (label 100 → VNI 100), VPN labels as MPLS.
+ * - 3.10 panics (nil pointer in server.go propagateUpdate, "membership.…RouteTarget.String()")
+ *   when it holds the default RTC route (RFC 4684 §3.2, zero-length) from a peer and receives
+ *   another RTC route from the same peer, or the other way round: a route reflector that sends
+ *   the default membership and reflects other clients' RTC routes kills it.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -101,10 +110,95 @@ interface GobgpAttr {
 }
 
 interface GobgpPath {
+  nlri?: { type?: number; value?: GobgpVpnNlri } & GobgpVpnNlri;
   best?: boolean;
   attrs?: GobgpAttr[];
   'neighbor-ip'?: string;
   'source-id'?: string;
+}
+
+interface GobgpVpnNlri {
+  rd?: { type: number; admin: string | number; assigned: number };
+  labels?: number[];
+  mac?: string;
+  ip?: string;
+  etag?: number;
+  esi?: string;
+  prefix?: string;
+}
+
+/** A VPN path as gobgp shows it, with the NLRI fields and attributes the normalized Route lacks. */
+export interface GobgpVpnPath {
+  /** gobgp's NLRI string, e.g. "[type:macadv][rd:…]…" or "65000:1:10.1.0.0/24". */
+  prefix: string;
+  rd: string;
+  labels: number[];
+  mac?: string;
+  ip?: string;
+  etag?: number;
+  nextHop: string;
+  asPath: number[];
+  /** "rt:65000:1", "encap:8" (RFC 9012 tunnel type), "rmac:…", else gobgp's JSON. */
+  extCommunities: string[];
+  /** PMSI tunnel (RFC 6514): type 6 = ingress replication. */
+  pmsi?: { tunnelType: number; label: number; tunnelId: string };
+  originatorId?: string;
+  clusterList?: string[];
+  best: boolean;
+  from?: string;
+}
+
+interface GobgpExtCommunity {
+  type: number;
+  subtype: number;
+  value?: string;
+  tunnel_type?: number;
+  mac?: string;
+}
+
+function extCommunityText(c: GobgpExtCommunity): string {
+  if (c.subtype === 2 && c.value !== undefined) return `rt:${c.value}`;
+  if (c.type === 3 && c.subtype === 12) return `encap:${c.tunnel_type ?? '?'}`;
+  if (c.type === 6 && c.subtype === 3 && c.mac !== undefined) return `rmac:${c.mac}`;
+  return JSON.stringify(c);
+}
+
+/** Parse `gobgp -j global rib -a evpn|vpnv4|vpnv6` keeping the VPN fields. */
+export function parseGobgpVpnRib(json: string): GobgpVpnPath[] {
+  const trimmed = json.trim();
+  if (trimmed === '' || trimmed === 'null') return [];
+  const table = JSON.parse(trimmed) as Record<string, GobgpPath[]>;
+  const out: GobgpVpnPath[] = [];
+  for (const [prefix, paths] of Object.entries(table)) {
+    for (const p of paths) {
+      const n: GobgpVpnNlri = p.nlri?.value ?? p.nlri ?? {};
+      const base = parseGobgpRib(JSON.stringify({ [prefix]: [p] }))[0]!;
+      const v: GobgpVpnPath = {
+        prefix,
+        rd: n.rd !== undefined ? `${n.rd.admin}:${n.rd.assigned}` : '',
+        labels: n.labels ?? [],
+        nextHop: base.nextHop,
+        asPath: base.asPath,
+        extCommunities: [],
+        best: base.best,
+      };
+      if (n.mac !== undefined) v.mac = n.mac;
+      if (n.ip !== undefined) v.ip = n.ip;
+      if (n.etag !== undefined) v.etag = n.etag;
+      if (base.originatorId !== undefined) v.originatorId = base.originatorId;
+      if (base.clusterList !== undefined) v.clusterList = base.clusterList;
+      if (base.from !== undefined) v.from = base.from;
+      for (const a of p.attrs ?? []) {
+        if (a.type === 16) v.extCommunities = ((a.value as GobgpExtCommunity[] | undefined) ?? []).map(extCommunityText);
+        if (a.type === 22) {
+          const t = a as unknown as { 'tunnel-type': number; label: number; 'tunnel-id': string };
+          v.pmsi = { tunnelType: t['tunnel-type'], label: t.label, tunnelId: t['tunnel-id'] };
+        }
+      }
+      out.push(v);
+    }
+  }
+  return out;
 }
 
 /** Parse `gobgp -j global rib -a F` ({ prefix: path[] }) into normalized routes. */
@@ -196,6 +290,11 @@ export class Gobgpd extends LabDaemon implements BgpDaemon {
   /** The Loc-RIB (`gobgp -j global rib -a F`), local and received paths. */
   async routes(family: Family): Promise<Route[]> {
     return parseGobgpRib(await this.cli(['-j', 'global', 'rib', '-a', cliFamily[family]]));
+  }
+
+  /** The Loc-RIB of a VPN family with its NLRI fields, labels, extended communities and PMSI. */
+  async vpnRoutes(family: 'l2vpn-evpn' | 'l3vpn-ipv4-unicast'): Promise<GobgpVpnPath[]> {
+    return parseGobgpVpnRib(await this.cli(['-j', 'global', 'rib', '-a', cliFamily[family]]));
   }
 
   /** Adj-RIB-In from one neighbour (`gobgp -j neighbor X adj-in -a F`). */
