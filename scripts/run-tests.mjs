@@ -17,5 +17,7 @@ if (files.length === 0) {
   console.error(`run-tests: no *.test.js under ${roots.join(', ')}: was the build run?`);
   process.exit(1);
 }
-const { status } = spawnSync(process.execPath, ['--test', ...files], { stdio: 'inherit' });
+// A test that hangs (a peer that never answers, a wait without a deadline) fails after five
+// minutes instead of holding CI until its limit.
+const { status } = spawnSync(process.execPath, ['--test', '--test-timeout=300000', ...files], { stdio: 'inherit' });
 process.exit(status ?? 1);
