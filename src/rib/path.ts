@@ -59,6 +59,29 @@ export class Path implements Route {
   }
 }
 
+/**
+ * A path whose NLRI is not the destination's own object: an EVPN or VPN route re-announced, or
+ * sent by another source, with fields outside the key (labels, ESI) that may differ
+ * (nlri-identity.ts). Unicast paths never need it, so they do not pay for the field.
+ */
+export class PathWithNlri extends Path {
+  constructor(
+    dest: Dest,
+    attributes: PathAttributes,
+    peer: RibPeer | undefined,
+    sequence: number,
+    received: PathAttributes,
+    flags: number,
+    private readonly ownNlri: Nlri,
+  ) {
+    super(dest, attributes, peer, sequence, received, flags);
+  }
+
+  override get nlri(): Nlri {
+    return this.ownNlri;
+  }
+}
+
 /** A path that takes part in the decision (Loc-RIB), not only kept in Adj-RIB-In. */
 export function isCandidate(p: Path): boolean {
   return (p.flags & (ACCEPTED | ELIGIBLE)) === (ACCEPTED | ELIGIBLE);
@@ -74,7 +97,9 @@ export class Dest {
 
   constructor(
     readonly family: Family,
-    readonly nlri: Nlri,
+    /** What is advertised for this destination: the best path's NLRI once there is one (same
+     *  key; EVPN/VPN labels may differ from the NLRI that created the destination). */
+    public nlri: Nlri,
   ) {}
 
   insert(p: Path): void {

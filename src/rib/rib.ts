@@ -30,7 +30,8 @@ import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
 import { ExportCache, isIbgp, type ExportContext } from './export-rules.js';
 import { isEligible, type LoopContext } from './import-rules.js';
 import { LocRib } from './loc-rib.js';
-import { ACCEPTED, EBGP, ELIGIBLE, isCandidate, Path, type Dest } from './path.js';
+import { ACCEPTED, EBGP, ELIGIBLE, isCandidate, Path, PathWithNlri, type Dest } from './path.js';
+import { keyIsWholeNlri, sameNlri } from './nlri-identity.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
 import { DEFAULT_MEMBERSHIP, RTC_FAMILY, RtMembership, isConstrainedFamily } from './rt-constraint.js';
 import type { RtcRoute } from '../wire/nlri/rtc.js';
@@ -204,7 +205,7 @@ export class Rib {
       const loc = this.locRib(family);
       for (const nlri of a.nlri) {
         const accepted = policy === undefined ? attrs : this.internOrReject(policy(st.peer, family, nlri, attrs));
-        this.learn(st, counts, family, loc, loc.obtain(nlri), attrs, accepted, eligible, ++this.sequence);
+        this.learn(st, counts, family, loc, loc.obtain(nlri), nlri, attrs, accepted, eligible, ++this.sequence);
       }
     }
     if (st.rtc !== undefined && touches(update, RTC_FAMILY)) this.refreshMembership(st, st.rtc);
@@ -215,7 +216,7 @@ export class Rib {
   originate(family: Family, nlri: Nlri, attrs: PathAttributes): void {
     const a = this.attrSets.intern(attrs);
     const loc = this.locRib(family);
-    this.learn(this.local, countsOf(this.local, family), family, loc, loc.obtain(nlri), a, a, true, ++this.sequence);
+    this.learn(this.local, countsOf(this.local, family), family, loc, loc.obtain(nlri), nlri, a, a, true, ++this.sequence);
     this.flush();
   }
 
@@ -238,7 +239,7 @@ export class Rib {
         const p = d.from(st.peer);
         if (p === undefined) continue;
         const accepted = imp === undefined ? p.received : this.internOrReject(imp(st.peer, family, p.nlri, p.received));
-        this.learn(st, counts, family, loc, d, p.received, accepted, p.eligible, p.sequence);
+        this.learn(st, counts, family, loc, d, p.nlri, p.received, accepted, p.eligible, p.sequence);
       }
     }
     for (const [family, out] of st.out) this.offerAll({ st, out }, family, false);
@@ -356,6 +357,7 @@ export class Rib {
     family: Family,
     loc: LocRib,
     d: Dest,
+    nlri: Nlri,
     received: PathAttributes,
     accepted: PathAttributes | undefined,
     eligible: boolean,
@@ -368,12 +370,16 @@ export class Rib {
       old.received === received &&
       old.eligible === eligible &&
       old.accepted === isAccepted &&
-      (!isAccepted || old.attributes === accepted)
+      (!isAccepted || old.attributes === accepted) &&
+      sameNlri(family, old.nlri, nlri)
     ) {
       return; // a duplicate (refresh, or a policy change that changed nothing here)
     }
     const flags = (isAccepted ? ACCEPTED : 0) | (eligible ? ELIGIBLE : 0) | (src.ebgp ? EBGP : 0);
-    const p = new Path(d, accepted ?? received, src.peer, sequence, received, flags);
+    const p =
+      nlri === d.nlri || keyIsWholeNlri(family)
+        ? new Path(d, accepted ?? received, src.peer, sequence, received, flags)
+        : new PathWithNlri(d, accepted ?? received, src.peer, sequence, received, flags, nlri);
     let was = false;
     if (old !== undefined) {
       was = isCandidate(old);
@@ -403,12 +409,19 @@ export class Rib {
   private settle(family: Family, loc: LocRib, d: Dest): void {
     const had = d.best !== undefined;
     const changed = decide(d, this.mp);
+    // EVPN/VPN: the best path may carry other labels than what was advertised (nlri-identity.ts).
+    let nlriChanged = false;
+    const bestNlri = d.best?.nlri;
+    if (bestNlri !== undefined && bestNlri !== d.nlri) {
+      nlriChanged = !sameNlri(family, bestNlri, d.nlri);
+      d.nlri = bestNlri;
+    }
     if (had !== (d.best !== undefined)) loc.size += had ? -1 : 1;
     if (changed !== 0) {
       const cb = this.onBestPathChange;
       if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
       const list = this.targets.get(family);
-      if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, d, false);
+      if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, d, nlriChanged);
     }
     // Last: the offers above clear what peers had queued under this destination's id.
     loc.dropIfEmpty(d);
@@ -466,7 +479,7 @@ export class Rib {
     const d = loc.obtain(DEFAULT_MEMBERSHIP);
     if (d.from(undefined) !== undefined) return;
     const attrs = this.attrSets.intern({ origin: 0, asPath: [], nextHop: '0.0.0.0' });
-    this.learn(this.local, countsOf(this.local, RTC_FAMILY), RTC_FAMILY, loc, d, attrs, attrs, true, ++this.sequence);
+    this.learn(this.local, countsOf(this.local, RTC_FAMILY), RTC_FAMILY, loc, d, DEFAULT_MEMBERSHIP, attrs, attrs, true, ++this.sequence);
   }
 
   private schedule(st: PeerState): void {
