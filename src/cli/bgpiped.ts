@@ -5,7 +5,8 @@
  *   bgpiped                      embedded defaults (AS 64512, peers from 127.0.0.0/8, API on 127.0.0.1:8082)
  *   bgpiped -f FILE              GoBGP-style TOML (gobgpd's flag)
  *   bgpiped -f FILE -d           check the configuration and exit (gobgpd's --dry-run)
- *   bgpiped --config-file FILE   bagpipe-bgp's INI bgp.conf (not implemented yet)
+ *   bgpiped --config-file FILE   bagpipe-bgp's INI bgp.conf
+ *   --state-dir DIR              where VPN attachments are persisted (default /var/lib/bgpipe)
  *
  * SIGHUP re-reads the file; SIGTERM/SIGINT send Cease to every neighbour and exit 0.
  */
@@ -15,12 +16,14 @@ import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { settingsFromConfig } from '../daemon/settings-from-config.js';
 import { VERSION } from '../daemon/views.js';
 import { createLogger } from '../util/log.js';
+import { loadIniFile } from '../config/bagpipe-ini.js';
 
 const USAGE = `usage: bgpiped [-f FILE [-d]] [--log-level LEVEL]
   -f, --config FILE     GoBGP-style TOML configuration (default: embedded defaults)
   -t, --config-type T   accepted for gobgpd compatibility; only "toml"
   -d, --dry-run         check the configuration and exit
       --config-file F   bagpipe-bgp INI configuration (bgp.conf)
+      --state-dir DIR   VPN attachments persisted here (default /var/lib/bgpipe)
   -l, --log-level L     trace, debug, info (default), warn, error
   -v, --version`;
 
@@ -32,6 +35,7 @@ async function main(): Promise<number> {
         config: { type: 'string', short: 'f' },
         'config-type': { type: 'string', short: 't', default: 'toml' },
         'config-file': { type: 'string' },
+        'state-dir': { type: 'string', default: '/var/lib/bgpipe' },
         'dry-run': { type: 'boolean', short: 'd', default: false },
         'log-level': { type: 'string', short: 'l' },
         version: { type: 'boolean', short: 'v', default: false },
@@ -54,12 +58,17 @@ async function main(): Promise<number> {
     console.error(`bgpiped: --config-type: only "toml" is supported, got "${args['config-type']}"`);
     return 2;
   }
-  if (args['config-file'] !== undefined) {
-    console.error('bgpiped: --config-file: bagpipe-bgp INI configuration is not implemented yet; use -f with TOML');
+  const ini = args['config-file'];
+  const stateDir = args['state-dir'];
+  if (ini !== undefined && args.config !== undefined) {
+    console.error('bgpiped: -f and --config-file are exclusive (GoBGP TOML or bagpipe-bgp INI)');
     return 2;
   }
-  const path = args.config;
-  const read = (): DaemonSettings => settingsFromConfig(path ? loadConfigFile(path) : defaultConfig());
+  const path = args.config ?? ini;
+  const read = (): DaemonSettings =>
+    ini !== undefined
+      ? loadIniFile(ini, { stateDir })
+      : { ...settingsFromConfig(args.config ? loadConfigFile(args.config) : defaultConfig()), vpn: { enableRtc: true, stateDir } };
 
   let settings: DaemonSettings;
   try {

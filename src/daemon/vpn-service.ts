@@ -64,7 +64,9 @@ export class VpnService {
       persist: this.store ? (records) => (this.restoring ? Promise.resolve() : this.store!.save(records)) : undefined,
       log,
     });
-    rib.onBestPathChange = (c) => this.manager.onBestPathChange(c);
+    // Other parts of the daemon (kernel routes) listen too: chain, do not replace.
+    const previous = rib.onBestPathChange;
+    rib.onBestPathChange = previous === undefined ? (c) => this.manager.onBestPathChange(c) : (c) => (previous(c), this.manager.onBestPathChange(c));
     let base = '';
     const root = lookingGlassRoot(
       {

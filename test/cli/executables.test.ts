@@ -54,10 +54,10 @@ describe('bgpiped command line', { concurrency: false, timeout: 60_000 }, () => 
     assert.match(r.stdout, /is valid/);
   });
 
-  it('refuses the bagpipe-bgp INI flag with a clear message until it is implemented', async () => {
-    const r = await runNode([bgpiped, '--config-file', file('bgp.conf', '[BGP]\nmy_as=64512\n')]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /INI/);
+  it('reads the bagpipe-bgp INI with --config-file and names the missing key', async () => {
+    const r = await runNode([bgpiped, '--config-file', file('bgp.conf', '[BGP]\nmy_as=64512\n'), '-d']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[BGP\] local_address: required/);
   });
 
   it('runs, answers the CLI, JSON API, /ping and /metrics, and stops cleanly on SIGTERM', async () => {
