@@ -44,6 +44,8 @@ export interface NeighborView {
 
 export interface PathView {
   readonly prefix: string;
+  /** EVPN/VPN label fields carried in the NLRI (raw: a VNI with VXLAN, RFC 8365 §5.1.3); [] for other families. */
+  readonly labels: readonly number[];
   readonly nextHop: string;
   readonly asPath: string;
   readonly origin: string;

@@ -78,11 +78,14 @@ function attrs(p: PathView): string {
 
 export function renderRib(destinations: readonly DestinationView[]): string {
   if (destinations.length === 0) return 'Network not in table';
-  const rows = [['   Network', 'Next Hop', 'AS_PATH', 'Source', 'Attrs']];
+  // Like `gobgp global rib -a evpn|vpnv4`: a Labels column when the family carries labels.
+  const withLabels = destinations.some((d) => d.paths.some((p) => p.labels.length > 0));
+  const rows = [['   Network', ...(withLabels ? ['Labels'] : []), 'Next Hop', 'AS_PATH', 'Source', 'Attrs']];
   for (const d of destinations) {
     for (const p of d.paths) {
       const mark = p.best ? '*>' : p.multipath ? '*=' : '* ';
-      rows.push([`${mark} ${d.prefix}`, p.nextHop, p.asPath || '', p.source, attrs(p)]);
+      const labels = withLabels ? [`[${p.labels.join(',')}]`] : [];
+      rows.push([`${mark} ${d.prefix}`, ...labels, p.nextHop, p.asPath || '', p.source, attrs(p)]);
     }
   }
   return table(rows);

@@ -48,7 +48,9 @@ export class ServerModel implements BgpipeModel {
       const multipath = new Set(d.multipath);
       out.push({
         prefix,
-        paths: d.paths.map((r) => pathView(prefix, r.attributes, routeSource(r), r.peer?.peerAs ?? null, r === d.best, multipath.has(r))),
+        paths: d.paths.map((r) =>
+          pathView(prefix, r.attributes, routeSource(r), r.peer?.peerAs ?? null, r === d.best, multipath.has(r), labelsOf(r.nlri)),
+        ),
       });
     }
     return out.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
@@ -58,7 +60,7 @@ export class ServerModel implements BgpipeModel {
     const { entry, family } = this.lookup(address, familyText) ?? {};
     if (!entry?.ribPeer || family === undefined) return entry && family !== undefined ? [] : undefined;
     return [...this.server.rib.adjRibIn(entry.ribPeer.id, family)].map((r) =>
-      pathView(formatNlri(family, r.nlri), r.attributes, address, r.peer?.peerAs ?? null, false, false),
+      pathView(formatNlri(family, r.nlri), r.attributes, address, r.peer?.peerAs ?? null, false, false, labelsOf(r.nlri)),
     );
   }
 
@@ -66,7 +68,7 @@ export class ServerModel implements BgpipeModel {
     const { entry, family } = this.lookup(address, familyText) ?? {};
     if (!entry?.ribPeer || family === undefined) return entry && family !== undefined ? [] : undefined;
     return [...this.server.rib.adjRibOut(entry.ribPeer.id, family)].map((r) =>
-      pathView(formatNlri(family, r.nlri), r.attributes, 'local', null, true, false),
+      pathView(formatNlri(family, r.nlri), r.attributes, 'local', null, true, false, labelsOf(r.nlri)),
     );
   }
 
@@ -107,6 +109,12 @@ function routeSource(route: Route): string {
   return route.peer ? route.peer.address : 'local';
 }
 
+/** EVPN and VPN NLRI carry label fields outside their key; unicast and RTC have none. */
+function labelsOf(nlri: Nlri): readonly number[] {
+  const labels = (nlri as { labels?: readonly number[] }).labels;
+  return Array.isArray(labels) ? labels : [];
+}
+
 function formatNlri(family: Family, nlri: Nlri): string {
   return nlriCodec(family)?.format(nlri) ?? nlri.key;
 }
@@ -118,9 +126,11 @@ export function pathView(
   sourceAs: number | null,
   best: boolean,
   multipath: boolean,
+  labels: readonly number[] = [],
 ): PathView {
   return {
     prefix,
+    labels,
     nextHop: a.nextHop,
     asPath: formatAsPath(a.asPath),
     origin: ORIGINS[a.origin] ?? String(a.origin),

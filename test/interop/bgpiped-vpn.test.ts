@@ -244,8 +244,11 @@ describe('bgpiped with real peers: EVPN, VPN-IPv4, RT constraint', { concurrency
       assert.match(text, new RegExp(`^\\*> ${key.replace(/[[\]().]/g, '\\$&')}\\s+\\S+`, 'm'), `bgpipe rib -a evpn shows ${key}:\n${text}`);
     }
     assert.match(text, /\{Extcomms: rt:65000:1004, encap:vxlan\}/, text);
-    const json = JSON.parse(await bgpipe(lab, bgpiped, ['-j', 'rib', '-a', 'evpn'])) as { prefix: string; paths: { source: string }[] }[];
+    assert.match(text, /^ {3}Network\s+Labels\s+Next Hop/m, `a Labels column, as gobgp prints:\n${text}`);
+    const json = JSON.parse(await bgpipe(lab, bgpiped, ['-j', 'rib', '-a', 'evpn'])) as { prefix: string; paths: { source: string; labels: number[] }[] }[];
     assert.deepEqual(json.map((d) => d.prefix).sort(), [A2, A3, B2, B3].sort());
+    // Type 2 carries its VNI in the NLRI; type 3 has no label field (its VNI is in the PMSI tunnel).
+    for (const d of json) for (const p of d.paths) assert.equal(p.labels.length > 0, d.prefix.startsWith('[type:macadv]'), `labels of ${d.prefix} in the JSON`);
     assert.deepEqual(json.find((d) => d.prefix === B2)?.paths.map((p) => p.source), [G2]);
     const vpnText = await bgpipe(lab, bgpiped, ['rib', '-a', 'vpnv4']);
     const gobgpVpnKeys = (await g2.vpnRoutes('l3vpn-ipv4-unicast')).map((p) => p.prefix);
