@@ -6,11 +6,12 @@
  * on export (GoBGP evaluates neighbor-set against the destination in export policies too).
  * A locally originated route has no source, so neighbor-set never matches it (invert does).
  */
+import { asPathCount as asPathLength } from '../wire/attributes/as-path.js';
 import { addressBytes, parsePrefixText, prefixContains, type ParsedPrefix } from '../config/address.js';
 import { asPathRegExp, formatAsPath } from '../config/as-path-text.js';
 import { formatCommunity, formatExtCommunity, formatLargeCommunity } from '../config/community-text.js';
 import type { CompareOperator, Conditions, DefinedSets, MatchSetOptions } from '../config/types.js';
-import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { RibPeer } from '../rib/types.js';
@@ -57,16 +58,6 @@ export class CompiledSets {
 
 function compare(op: CompareOperator, a: number, b: number): boolean {
   return op === 'eq' ? a === b : op === 'ge' ? a >= b : a <= b;
-}
-
-/** RFC 4271 §9.1.2.2 a: an AS_SET counts as one, confederation segments do not count. */
-export function asPathLength(path: readonly AsPathSegment[]): number {
-  let n = 0;
-  for (const s of path) {
-    if (s.type === AsPathSegmentType.Sequence) n += s.asns.length;
-    else if (s.type === AsPathSegmentType.Set) n += 1;
-  }
-  return n;
 }
 
 function applyOptions(hit: boolean, options: MatchSetOptions): boolean {

@@ -36,7 +36,8 @@
  * or more paths from two neighbour ASes the outcome can depend on the order the paths are seen
  * (RFC 3345). Loc-RIB scans newest first, so the result is still a function of arrival order.
  */
-import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../wire/attributes/types.js';
+import { asPathCount as asPathLength } from '../wire/attributes/as-path.js';
+import { AsPathSegmentType, type PathAttributes } from '../wire/attributes/types.js';
 import { compareAddresses, routerIdValue } from './address.js';
 import { macMobilitySequence } from '../wire/attributes/ext-communities.js';
 import { isCandidate, NO_PATHS, type Dest, type Path } from './path.js';
@@ -126,15 +127,6 @@ export function comparePaths(a: Path, b: Path): number {
 function originOf(p: Path): number {
   const id = p.attributes.originatorId ?? p.peer?.routerId;
   return id === undefined ? 0 : routerIdValue(id);
-}
-
-export function asPathLength(path: readonly AsPathSegment[]): number {
-  let n = 0;
-  for (const s of path) {
-    if (s.type === AsPathSegmentType.Sequence) n += s.asns.length;
-    else if (s.type === AsPathSegmentType.Set) n += 1;
-  }
-  return n;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asPathLength, comparePaths, decide, neighbourAs } from '../../src/rib/best-path.js';
+import { comparePaths, decide, neighbourAs } from '../../src/rib/best-path.js';
+import { asPathCount as asPathLength } from '../../src/wire/attributes/as-path.js';
 import { ACCEPTED, Dest, EBGP, ELIGIBLE, Path } from '../../src/rib/path.js';
 import type { PathAttributes } from '../../src/wire/attributes/types.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
