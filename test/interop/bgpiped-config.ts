@@ -9,6 +9,8 @@ export interface TestNeighbor {
   routeReflectorClient?: boolean;
   clusterId?: string;
   families?: string[];
+  /** Default 9 s (bagpipe-bgp needs more than 30: see lib/bagpipe.ts). */
+  holdTime?: number;
 }
 
 export interface TestStatic {
@@ -45,7 +47,7 @@ export function bgpipedToml(c: TestConfig): string {
       `    neighbor-address = "${n.address}"`,
       `    peer-as = ${n.asn}`,
       '  [neighbors.timers.config]',
-      '    hold-time = 9',
+      `    hold-time = ${n.holdTime ?? 9}`,
       '    connect-retry = 1',
       '  [neighbors.transport.config]',
       `    passive-mode = ${n.passive === true}`,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabDaemon, makeDaemonDir, waitReady } from './daemon.js';
 import type { Lab } from './netns.js';
+import { labFetch, type ApiResponse } from './http.js';
 import type { LabProcess } from './process.js';
 import { normalizeState, type Family, type NeighborState, type Route } from './types.js';
 
@@ -33,6 +34,8 @@ interface PathJson {
 export interface ApiPath extends PathJson {
   prefix: string;
   extendedCommunities: string[];
+  /** EVPN/VPN label fields of the NLRI (raw: a VNI with VXLAN); [] for other families. */
+  labels: number[];
   /** "type: ingress-repl, label: 100, tunnel-id: 10.99.0.2"; absent in builds before PMSI was shown. */
   pmsiTunnel?: string | null;
 }
@@ -62,24 +65,18 @@ export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const bgpipedScript = join(repoRoot, 'dist', 'src', 'cli', 'bgpiped.js');
 
 export interface BgpipedOptions {
-  /** The whole config file. */
-  configToml: string;
+  /** The whole config file: GoBGP-style TOML (`-f`), or bagpipe-bgp's INI (`--config-file`). */
+  configToml?: string;
+  configIni?: string;
   /** Port of its HTTP API (inside the lab), used by api() and the readiness check. */
   apiPort: number;
-  /** Extra command-line arguments after `-f FILE`. */
+  /** Extra command-line arguments after `-f FILE` (`--state-dir` is the daemon's dir's `state`). */
   args?: string[];
   env?: Record<string, string>;
   /** Wait for the API to answer GET readyPath (default '/ping'); false: do not wait. */
   waitReady?: boolean;
   readyPath?: string;
   label?: string;
-}
-
-export interface ApiResponse {
-  status: number;
-  body: string;
-  /** body parsed as JSON, or undefined if it is not JSON. */
-  json: unknown;
 }
 
 export class Bgpiped extends LabDaemon {
@@ -96,26 +93,8 @@ export class Bgpiped extends LabDaemon {
   }
 
   /** An HTTP request to its API from inside the lab. */
-  async api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-    const script = [
-      'const [url, method, body] = process.argv.slice(1);',
-      'const init = { method, headers: body ? { "content-type": "application/json" } : {} };',
-      'if (body) init.body = body;',
-      'fetch(url, init).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))',
-      '  .catch((e) => { process.stderr.write(String(e && e.cause ? e.cause : e)); process.exit(1); });',
-    ].join('\n');
-    const url = `http://127.0.0.1:${this.apiPort}${path}`;
-    const args = ['-e', script, url, method];
-    if (body !== undefined) args.push(JSON.stringify(body));
-    const { stdout } = await this.lab.exec(process.execPath, args, { timeoutMs: 10_000 });
-    const r = JSON.parse(stdout) as { status: number; body: string };
-    let json: unknown;
-    try {
-      json = JSON.parse(r.body);
-    } catch {
-      json = undefined;
-    }
-    return { status: r.status, body: r.body, json };
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return labFetch(this.lab, this.apiPort, method, path, body, headers);
   }
 
   /** Loc-RIB of one family through the API, in the harness's normalized shape. */
@@ -169,13 +148,17 @@ export async function startBgpiped(lab: Lab, opts: BgpipedOptions): Promise<Bgpi
     throw new Error(`${bgpipedScript} does not exist: run \`npx tsc -p tsconfig.json\` first`);
   }
   const dir = await makeDaemonDir(lab, 'bgpiped');
-  const configFile = join(dir, 'bgpiped.toml');
+  if ((opts.configToml === undefined) === (opts.configIni === undefined)) throw new Error('startBgpiped: give configToml or configIni');
+  const configFile = join(dir, opts.configIni !== undefined ? 'bgp.conf' : 'bgpiped.toml');
   const stdoutFile = join(dir, 'stdout.log');
   const stderrFile = join(dir, 'stderr.log');
-  await writeFile(configFile, opts.configToml);
+  await writeFile(configFile, opts.configIni ?? opts.configToml ?? '');
   // BGPIPED_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": profile bgpiped under a test or benchmark.
   const nodeArgs = (process.env.BGPIPED_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = lab.spawn(process.execPath, [...nodeArgs, bgpipedScript, '-f', configFile, ...(opts.args ?? [])], {
+  const configArgs = [opts.configIni !== undefined ? '--config-file' : '-f', configFile];
+  // Attachments persist in the daemon's own dir, never in the host's /var/lib/bgpipe.
+  const stateArgs = opts.args?.includes('--state-dir') ? [] : ['--state-dir', join(dir, 'state')];
+  const proc = lab.spawn(process.execPath, [...nodeArgs, bgpipedScript, ...configArgs, ...stateArgs, ...(opts.args ?? [])], {
     stdoutFile,
     stderrFile,
     cwd: dir,

@@ -9,3 +9,5 @@ export * from './frr.js';
 export * from './bird.js';
 export * from './exabgp.js';
 export * from './bgpiped.js';
+export * from './http.js';
+export * from './bagpipe.js';
