@@ -5,7 +5,7 @@
  */
 import type { PathAttributes } from '../../wire/attributes/types.js';
 import { formatExtCommunity, routeTargets } from '../../wire/attributes/ext-communities.js';
-import { formatPmsiTunnel } from '../../wire/attributes/pmsi-tunnel.js';
+import type { PmsiTunnel } from '../../wire/attributes/types.js';
 import { IPV4_UNICAST, IPV4_VPN, IPV6_UNICAST, L2VPN_EVPN, RTC, type Family } from '../../wire/family.js';
 import type { EvpnRoute } from '../../wire/nlri/evpn.js';
 import { formatPrefix } from '../../wire/nlri/prefix.js';
@@ -38,6 +38,50 @@ export function nlriText(family: Family, nlri: Nlri, nextHop: string): string {
   return `${prefix} label ${v.labels[0] ?? 0} next-hop ${nextHop} rd ${v.rd}`;
 }
 
+/** exabgp's names of the RFC 9012 tunnel types (encapsulation.py). */
+const EXA_ENCAPS: Record<number, string> = { 0: 'Default', 1: 'L2TPv3', 2: 'GRE', 7: 'IP-in-IP', 8: 'VXLAN', 9: 'NVGRE', 10: 'MPLS', 12: 'VXLAN-GPE', 13: 'MPLS-in-UDP' };
+
+/** exabgp's repr of one extended community: `target:64512:10`, `target:10.0.0.1:5`,
+ *  `target:4200000000L:5`, `encap:VXLAN`, `consistentHashSortOrder:0`; the rest as bgpipe
+ *  writes them (mac-mobility is the same in both). */
+export function exaExtCommunity(c: bigint): string {
+  const v = BigInt.asUintN(64, c);
+  const typeSub = Number(v >> 48n);
+  const low32 = Number(v & 0xffffffffn);
+  switch (typeSub) {
+    case 0x0002:
+      return `target:${Number(v >> 32n) & 0xffff}:${low32}`;
+    case 0x0102:
+      return formatExtCommunity(v).replace(/^rt:/, 'target:');
+    case 0x0202:
+      return `target:${Number((v >> 16n) & 0xffffffffn)}L:${low32 & 0xffff}`;
+    case 0x030c: {
+      const t = low32 & 0xffff;
+      return `encap:${EXA_ENCAPS[t] ?? `UNKNOWN-${t}`}`;
+    }
+    case 0x0314:
+      return `consistentHashSortOrder:${Number((v >> 16n) & 0xffffffffn)}`;
+    default:
+      return formatExtCommunity(v);
+  }
+}
+
+/** exabgp's ExtendedCommunities repr: sorted by value (bytes), `[ a b ]`, one alone bare. */
+export function exaExtCommunities(list: readonly bigint[]): string {
+  const sorted = [...list].map((c) => BigInt.asUintN(64, c)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.length === 1 ? exaExtCommunity(sorted[0]!) : `[ ${sorted.map(exaExtCommunity).join(' ')} ]`;
+}
+
+/** exabgp's PMSI repr (pmsi.py) of a received tunnel: `pmsi:ingressreplication:0:1(16):10.99.0.12`,
+ *  the label as MPLS (the field >> 4) with the raw 24-bit field (a VNI) in parentheses. */
+export function exaPmsiTunnel(p: PmsiTunnel): string {
+  const names: Record<number, string> = { 0: 'notunnel', 1: 'rsvp-tep2mplsp', 2: 'mldpp2mplsp', 3: 'pim-ssmtree', 4: 'pim-smtree', 5: 'bidir-pimtree', 6: 'ingressreplication', 7: 'mldpmp2mplsp' };
+  const label = p.label ? `${p.label >> 4}(${p.label})` : '0';
+  // The codec gives an ingress-replication endpoint as an address, any other tunnel id as bytes.
+  const id = typeof p.tunnelId === 'string' ? p.tunnelId : p.tunnelId.length ? `0x${p.tunnelId.toString('hex').toUpperCase()}` : '';
+  return `pmsi:${names[p.tunnelType] ?? 'unknown'}:${p.flags}:${label}:${id}`;
+}
+
 export interface LgRouteInput {
   readonly family: Family;
   readonly nlri: Nlri;
@@ -49,9 +93,10 @@ export interface LgRouteInput {
 export function lgRoute(r: LgRouteInput, base: string): JsonObject {
   const a = r.attrs;
   const attributes: JsonObject = {};
-  if (a.extCommunities?.length) attributes['extended-community'] = `[ ${a.extCommunities.map(formatExtCommunity).join(' ')} ]`;
+  // Attribute values as exabgp writes them, so that a route reads the same in both daemons' LGs.
+  if (a.extCommunities?.length) attributes['extended-community'] = exaExtCommunities(a.extCommunities);
   if (a.localPref !== undefined) attributes['local-preference'] = String(a.localPref);
-  if (a.pmsiTunnel) attributes['pmsi-tunnel'] = formatPmsiTunnel(a.pmsiTunnel);
+  if (a.pmsiTunnel) attributes['pmsi-tunnel'] = exaPmsiTunnel(a.pmsiTunnel);
   if (a.originatorId) attributes['originator-id'] = a.originatorId;
   if (a.clusterList?.length) attributes['cluster-list'] = `[ ${a.clusterList.join(' ')} ]`;
   const res: JsonObject = {
