@@ -1,0 +1,432 @@
+/**
+ * Attach path benchmark (issue 8, part 2): bgpiped and the real bagpipe-bgp, one after another,
+ * with the same REST requests, between the same REST client and BGP monitor.
+ *
+ *   node dist/bench/attach/run.js [--attachments 1000] [--targets bgpiped,bagpipe-bgp]
+ *       [--concurrency 1,8] [--instances 4] [--no-detach] [--stall-seconds 30] [--out FILE] [--no-write]
+ *
+ * One namespace `bgpt-benchattach-<pid>` with 10.99.0.1/32 (the monitor, a listening iBGP route
+ * reflector, AS 64512) and 10.99.0.2/32 (the target, local_address) on lo. Per target and
+ * concurrency: a fresh client process (client.ts: monitor + REST client), then a fresh target
+ * started from the same bagpipe-bgp INI (dummy dataplane drivers, peers = the monitor), then N
+ * POST /attach_localport and N POST /detach_localport. Figures: attachments/s, REST latency,
+ * POST → type-2 route seen at the monitor (and the same for withdrawals). See bench/README.md.
+ *
+ * Needs root (network namespaces). Everything started is stopped by PID, and the namespace
+ * deleted, on success, failure and Ctrl-C.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  bagpipeConfig,
+  bgpipedScript,
+  createLab,
+  repoRoot,
+  startBagpipe,
+  startBgpiped,
+  type Lab,
+  type LabProcess,
+} from '../../test/interop/lib/index.js';
+import type { ClientConfig, ClientEvent, PhaseResult, Stats } from './client.js';
+
+const CLIENT_JS = new URL('./client.js', import.meta.url).pathname;
+const RESULTS_DIR = join(repoRoot, 'bench', 'results');
+const MONITOR = '10.99.0.1';
+const TARGET = '10.99.0.2';
+const ASN = 64512;
+const API_PORT = 8082;
+
+type TargetName = 'bgpiped' | 'bagpipe-bgp';
+const TARGET_NAMES: TargetName[] = ['bgpiped', 'bagpipe-bgp'];
+
+interface Running {
+  process: LabProcess;
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const INI = bagpipeConfig({ localAddress: TARGET, peers: [MONITOR], asn: ASN, apiPort: API_PORT });
+
+function gitDescribe(): string {
+  const r = spawnSync('git', ['-C', repoRoot, 'log', '-1', '--format=%h %cI'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8' });
+  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ modified)' : ''}`;
+}
+
+const TARGETS: Record<TargetName, { missing(): string | undefined; version(): string; start(lab: Lab): Promise<Running> }> = {
+  bgpiped: {
+    missing: () => (existsSync(bgpipedScript) ? undefined : `${bgpipedScript} not found (run npx tsc -p tsconfig.json)`),
+    version: () => {
+      const r = spawnSync(process.execPath, [bgpipedScript, '--version'], { encoding: 'utf8' });
+      return `${/bgpiped (\S+)/.exec(r.stdout)?.[1] ?? 'unknown'} @ ${gitDescribe()}`;
+    },
+    async start(lab) {
+      const d = await startBgpiped(lab, { configIni: INI, apiPort: API_PORT, label: 'bench' });
+      return { process: d.process, logs: () => d.logs(), stop: () => d.stop() };
+    },
+  },
+  'bagpipe-bgp': {
+    missing: () => (existsSync('/usr/bin/bagpipe-bgp') ? undefined : '/usr/bin/bagpipe-bgp missing (apt-get install python3-networking-bagpipe python3-twisted kmod)'),
+    version: () => {
+      const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'python3-networking-bagpipe'], { encoding: 'utf8' });
+      return `python3-networking-bagpipe ${r.stdout.trim() || 'unknown'}`;
+    },
+    async start(lab) {
+      const d = await startBagpipe(lab, { localAddress: TARGET, peers: [MONITOR], asn: ASN, apiPort: API_PORT });
+      return { process: d.process, logs: () => d.logs(), stop: () => d.stop() };
+    },
+  },
+};
+
+interface Row {
+  target: TargetName;
+  concurrency: number;
+  phase: 'attach' | 'detach';
+  n: number;
+  load: number;
+  r?: PhaseResult;
+  hwmKiB?: number;
+  notes: string[];
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] !== undefined ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client process in the namespace, its events as a queue. */
+class Client {
+  readonly child: ChildProcess;
+  private readonly events: ClientEvent[] = [];
+  private wake: (() => void) | undefined;
+  exited = false;
+  private readonly exitedP: Promise<void>;
+
+  constructor(lab: Lab, cfg: ClientConfig) {
+    this.child = spawn('ip', ['netns', 'exec', lab.name, process.execPath, CLIENT_JS, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stdout?.on('data', (s: string) => {
+      buf += s;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          this.events.push(JSON.parse(line) as ClientEvent);
+        } catch {
+          log(`  client: ${line}`);
+        }
+        this.wake?.();
+      }
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (s: string) => process.stderr.write(s));
+    this.child.stdin?.on('error', () => undefined);
+    this.exitedP = new Promise<void>((res) =>
+      this.child.on('exit', () => {
+        this.exited = true;
+        this.wake?.();
+        res();
+      }),
+    );
+  }
+
+  /** The next event; undefined when the client has exited or after timeoutMs. */
+  async next(timeoutMs: number): Promise<ClientEvent | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length === 0 && !this.exited && Date.now() < deadline) {
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, Math.max(0, deadline - Date.now()));
+        this.wake = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+      this.wake = undefined;
+    }
+    return this.events.shift();
+  }
+
+  go(): void {
+    this.child.stdin?.write('go\n');
+  }
+
+  /** Stop by PID (the `ip netns exec` child execs node: its PID is the client's). */
+  async stop(): Promise<void> {
+    if (this.exited || this.child.pid === undefined) return;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await this.exitedP;
+    clearTimeout(t);
+  }
+}
+
+async function expect(c: Client, what: ClientEvent['event'], timeoutMs: number): Promise<ClientEvent> {
+  const e = await c.next(timeoutMs);
+  if (e === undefined) throw new Error(`client: no ${what} within ${timeoutMs / 1000} s${c.exited ? ' (client exited)' : ''}`);
+  if (e.event === 'error') throw new Error(`client failed in ${e.phase}: ${e.message}`);
+  if (e.event !== what) throw new Error(`client: expected ${what}, got ${e.event}`);
+  return e;
+}
+
+async function benchOne(lab: Lab, name: TargetName, concurrency: number, opts: Options): Promise<Row[]> {
+  const rows: Row[] = [];
+  const load = loadavg()[0] ?? 0;
+  log(`\n== ${name}, concurrency ${concurrency}, ${opts.attachments} attachments`);
+  const client = new Client(lab, {
+    monitor: MONITOR,
+    asn: ASN,
+    apiPort: API_PORT,
+    attachments: opts.attachments,
+    instances: opts.instances,
+    concurrency,
+    detach: opts.detach,
+    stallSeconds: opts.stallSeconds,
+    settleMs: 1000,
+  });
+  let d: Running | undefined;
+  const notes: string[] = [];
+  try {
+    await expect(client, 'listening', 15_000);
+    d = await TARGETS[name].start(lab);
+    await expect(client, 'established', 60_000);
+    log('  session established, API ready');
+    client.go();
+    // Generous: bagpipe-bgp at 1000 attachments with concurrency 1 may take minutes.
+    const perPhase = 600_000;
+    for (const phase of opts.detach ? (['attach', 'detach'] as const) : (['attach'] as const)) {
+      const e = (await expect(client, 'phase', perPhase)) as PhaseResult;
+      const row: Row = { target: name, concurrency, phase, n: opts.attachments, load: phase === 'attach' ? load : (loadavg()[0] ?? 0), r: e, notes: [] };
+      if (e.errors > 0) row.notes.push(`${e.errors} errors, first: ${e.firstError ?? ''}`);
+      if (e.missing > 0) row.notes.push(`${e.missing} routes never seen at the monitor`);
+      if (e.duplicates > 0) row.notes.push(`${e.duplicates} sent more than once`);
+      rows.push(row);
+      log(`  ${phase}: ${fmtRate(e.n, e.restWallMs)} req/s, REST p50 ${ms(e.rest.p50)} ms, route p50 ${ms(e.route?.p50)} p99 ${ms(e.route?.p99)} ms${row.notes.length ? `; ${row.notes.join('; ')}` : ''}`);
+    }
+    const done = await expect(client, 'done', 10_000);
+    if (done.event === 'done') log(`  monitor: ${JSON.stringify(done.monitor)}`);
+  } catch (e) {
+    notes.push(`FAILED: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    log(`  ${name} FAILED: ${(e as Error).message}`);
+    if (d !== undefined) log(`  last lines of its log:\n${(await d.logs()).split('\n').slice(-40).join('\n')}`);
+  } finally {
+    if (d !== undefined) {
+      const hwm = procKiB(d.process.pid, 'VmHWM');
+      for (const r of rows) if (hwm !== undefined) r.hwmKiB = hwm;
+      if (!d.process.alive) notes.push(`target exited: ${d.process.describe()}`);
+    }
+    await client.stop();
+    await d?.stop();
+  }
+  if (rows.length === 0) rows.push({ target: name, concurrency, phase: 'attach', n: opts.attachments, load, notes });
+  else rows[rows.length - 1]?.notes.push(...notes);
+  return rows;
+}
+
+interface Options {
+  attachments: number;
+  targets: TargetName[];
+  concurrency: number[];
+  instances: number;
+  detach: boolean;
+  stallSeconds: number;
+  outFile: string;
+  write: boolean;
+}
+
+function resultFile(): string {
+  const day = new Date().toISOString().slice(0, 10);
+  let file = join(RESULTS_DIR, `attach-${day}.md`);
+  for (let i = 2; existsSync(file); i++) file = join(RESULTS_DIR, `attach-${day}-${i}.md`);
+  return file;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      attachments: { type: 'string', default: '1000' },
+      targets: { type: 'string', default: TARGET_NAMES.join(',') },
+      concurrency: { type: 'string', multiple: true },
+      instances: { type: 'string', default: '4' },
+      'no-detach': { type: 'boolean', default: false },
+      'stall-seconds': { type: 'string', default: '30' },
+      out: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 6).map((l) => l.replace(/^ \* ?/, '')).join('\n'));
+    process.exit(0);
+  }
+  const num = (v: string, what: string): number => {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer, got ${v}`);
+    return n;
+  };
+  const targets = values.targets.split(',').filter(Boolean);
+  for (const t of targets) if (!(TARGET_NAMES as string[]).includes(t)) throw new Error(`--targets: unknown ${t} (${TARGET_NAMES.join(', ')})`);
+  return {
+    attachments: num(values.attachments, '--attachments'),
+    targets: targets as TargetName[],
+    concurrency: (values.concurrency ?? ['1,8']).flatMap((c) => c.split(',')).map((c) => num(c, '--concurrency')),
+    instances: num(values.instances, '--instances'),
+    detach: !values['no-detach'],
+    stallSeconds: num(values['stall-seconds'], '--stall-seconds'),
+    outFile: values.out ?? resultFile(),
+    write: !values['no-write'],
+  };
+}
+
+function machineFacts(versions: Map<string, string>): string[] {
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- cpu: ${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown'} (nproc ${availableParallelism()})`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- kernel: ${release()}`,
+    `- node: ${process.version}`,
+    `- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    ...[...versions].map(([k, v]) => `- ${k}: ${v}`),
+  ];
+}
+
+function ms(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
+}
+
+function fmtRate(n: number, wallMs: number | undefined): string {
+  if (wallMs === undefined || !(wallMs > 0)) return '–';
+  const r = n / (wallMs / 1000);
+  return r < 100 ? r.toFixed(1) : Math.round(r).toLocaleString('en-US');
+}
+
+const triple = (s: Stats | undefined): string => (s === undefined ? '– / – / –' : `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`);
+
+function table(rows: Row[]): string[] {
+  const lines = [
+    '| target | conc. | phase | N | req/s (all 200s) | routes/s (all seen) | REST ms p50 / p99 | POST → route at monitor ms p50 / p99 / max | VmHWM MiB | load before | notes |',
+    '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|---|',
+  ];
+  for (const row of rows) {
+    const r = row.r;
+    lines.push(
+      `| ${row.target} | ${row.concurrency} | ${row.phase} | ${row.n.toLocaleString('en-US')} | ${r ? fmtRate(r.ok, r.restWallMs) : '–'} | ${r ? fmtRate(r.n, r.routeWallMs) : '–'} | ${r ? `${ms(r.rest.p50)} / ${ms(r.rest.p99)}` : '–'} | ${triple(r?.route)} | ${row.hwmKiB !== undefined ? (row.hwmKiB / 1024).toFixed(0) : '–'} | ${row.load.toFixed(2)} | ${row.notes.join('; ')} |`,
+    );
+  }
+  return lines;
+}
+
+/** bgpiped against bagpipe-bgp per concurrency and phase: throughput and p50 latency ratios. */
+function ratios(rows: Row[]): string[] {
+  const out: string[] = [];
+  const find = (t: TargetName, c: number, p: string): PhaseResult | undefined => rows.find((r) => r.target === t && r.concurrency === c && r.phase === p)?.r;
+  const keys = [...new Set(rows.map((r) => `${r.concurrency}|${r.phase}`))];
+  for (const k of keys) {
+    const [cs, phase = ''] = k.split('|');
+    const c = Number(cs);
+    const a = find('bgpiped', c, phase);
+    const b = find('bagpipe-bgp', c, phase);
+    if (a === undefined || b === undefined) continue;
+    const thr = (r: PhaseResult, wall: number | undefined): number => (wall ? r.n / wall : NaN);
+    const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)}×` : '–');
+    out.push(
+      `- concurrency ${c}, ${phase}: bgpiped does ${x(thr(a, a.restWallMs) / thr(b, b.restWallMs))} bagpipe-bgp's requests/s, ` +
+        `${x(thr(a, a.routeWallMs) / thr(b, b.routeWallMs))} its routes/s (all seen); POST → route p50 ${ms(a.route?.p50)} ms vs ${ms(b.route?.p50)} ms ` +
+        `(${x((b.route?.p50 ?? NaN) / (a.route?.p50 ?? NaN))} faster), p99 ${ms(a.route?.p99)} ms vs ${ms(b.route?.p99)} ms.`,
+    );
+  }
+  for (const r of rows) {
+    if (r.target !== 'bgpiped' || r.phase !== 'attach' || r.r?.route === undefined) continue;
+    const p50 = r.r.route.p50;
+    out.push(`- target "attach latency < 10 ms p50", concurrency ${r.concurrency}: bgpiped ${ms(p50)} ms — ${p50 < 10 ? 'met' : 'NOT met'}.`);
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions();
+  if (process.getuid?.() !== 0) {
+    log('attach benchmark: needs root (it creates a network namespace)');
+    return 1;
+  }
+  if (!existsSync(CLIENT_JS)) throw new Error(`${CLIENT_JS} missing: run npx tsc -p tsconfig.json`);
+  const versions = new Map<string, string>();
+  const runnable: TargetName[] = [];
+  const skipped: string[] = [];
+  for (const name of opts.targets) {
+    const why = TARGETS[name].missing();
+    if (why !== undefined) {
+      const line = `SKIPPED TARGET ${name}: ${why}`;
+      log(`!!!!! ${line} !!!!!`);
+      skipped.push(line);
+      continue;
+    }
+    versions.set(name, TARGETS[name].version());
+    runnable.push(name);
+  }
+  const facts = machineFacts(versions);
+  log(facts.join('\n'));
+
+  const rows: Row[] = [];
+  const lab = await createLab('benchattach');
+  try {
+    await lab.addAddress(MONITOR);
+    await lab.addAddress(TARGET);
+    for (const c of opts.concurrency) {
+      for (const t of runnable) rows.push(...(await benchOne(lab, t, c, opts)));
+    }
+  } finally {
+    await lab.destroy();
+  }
+
+  const cmd = `node dist/bench/attach/run.js ${process.argv.slice(2).join(' ')}`.trim();
+  const doc = [
+    '# Attach path benchmark',
+    '',
+    `Command: \`${cmd}\``,
+    '',
+    ...facts,
+    `- attachments: ${opts.attachments} EVPN endpoints (distinct MAC, IP and port) in ${opts.instances} instance(s), all with RT 64512:10`,
+    '',
+    ...skipped.map((s) => `**${s}**\n`),
+    ...table(rows),
+    '',
+    ...ratios(rows),
+    '',
+    'req/s: requests ÷ time from the first request started to the last response (all 200 unless noted). ' +
+      'routes/s: requests ÷ time from the first request started to the last type-2 route (attach) or withdrawal (detach) ' +
+      'seen at the monitor. REST ms: request started (TCP connect included, one connection per request) → response read. ' +
+      'POST → route: request started → the type-2 route of that MAC arrived at the monitor (same process, same clock). ' +
+      'conc.: requests in flight at a time. VmHWM: the target\'s peak RSS over the run. load before: 1-minute load ' +
+      'average before the run (the machine may be shared). Each row pair (attach, detach) is one fresh target.',
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${doc}`);
+  if (opts.write) {
+    mkdirSync(dirname(opts.outFile), { recursive: true });
+    writeFileSync(opts.outFile, doc);
+    log(`written to ${opts.outFile}`);
+  }
+  return rows.every((r) => r.r !== undefined && r.r.errors === 0 && r.r.missing === 0) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    log(`attach benchmark: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  },
+);
