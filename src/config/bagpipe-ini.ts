@@ -6,7 +6,8 @@
  *   [BGP]       local_address (required; an IPv4 address or an interface name), peers, my_as
  *               (required; 4-octet allowed in bgpipe), enable_rtc (True), bgp_port (179)
  *   [API]       host (127.0.0.1), port (8082); the deprecated api_host / api_port still work
- *   [DATAPLANE_DRIVER_EVPN|IPVPN]  dataplane_driver (dummy), dataplane_local_address,
+ *   [DATAPLANE_DRIVER_EVPN|IPVPN]  dataplane_driver (dummy; linux, for EVPN also
+ *               linux_vxlan.LinuxVXLANDataplaneDriver: src/dataplane/linux), dataplane_local_address,
  *               vxlan_dst_port (4789)
  *   [COMMON]    root_helper, root_helper_daemon (accepted; bgpipe runs its commands itself)
  *
@@ -109,12 +110,23 @@ export function settingsFromIni(sections: IniSections, source: string, opts: Ini
   const warnings: string[] = [];
   if (get('API', 'api_host') !== undefined || get('API', 'api_port') !== undefined) warnings.push(`${source}: [API] api_host/api_port are deprecated: use host/port`);
   const drivers: Record<string, string | undefined> = {};
+  const kinds: Record<string, 'dummy' | 'linux'> = {};
+  const ports: Record<string, number> = {};
+  // bagpipe-bgp's stevedore names (reference §2). Its IP VPN `linux` driver is MPLS; bgpipe's
+  // `linux` IP VPN driver carries the VPN over VXLAN instead (this kernel has no MPLS, no VRF).
+  const known: Record<string, RegExp> = {
+    EVPN: /^(linux|linux_vxlan\.LinuxVXLANDataplaneDriver|LinuxVXLANDataplaneDriver)$/,
+    IPVPN: /^(linux|mpls_linux_dataplane\.MPLSLinuxDataplaneDriver)$/,
+  };
   for (const d of ['EVPN', 'IPVPN']) {
     const section = `DATAPLANE_DRIVER_${d}`;
     const name = get(section, 'dataplane_driver') ?? 'dummy';
-    if (!/^(dummy|DummyDataplaneDriver)$/.test(name)) warnings.push(`${source}: [${section}] dataplane_driver ${name}: not available yet in bgpipe, using the dummy driver`);
+    kinds[d] = known[d]!.test(name) ? 'linux' : 'dummy';
+    if (kinds[d] === 'dummy' && !/^(dummy|DummyDataplaneDriver)$/.test(name)) {
+      warnings.push(`${source}: [${section}] dataplane_driver ${name}: not available in bgpipe (dummy or linux), using the dummy driver`);
+    }
     drivers[d] = address(section, 'dataplane_local_address', false);
-    int(section, 'vxlan_dst_port', 4789, 1, 65535);
+    ports[d] = int(section, 'vxlan_dst_port', 4789, 1, 65535)!;
   }
   if (issues.length) throw new ConfigError(source, issues);
 
@@ -164,6 +176,10 @@ export function settingsFromIni(sections: IniSections, source: string, opts: Ini
       localAddress,
       evpnLocalAddress: drivers.EVPN,
       ipvpnLocalAddress: drivers.IPVPN,
+      evpnDriver: kinds.EVPN,
+      ipvpnDriver: kinds.IPVPN,
+      evpnVxlanDstPort: ports.EVPN,
+      ipvpnVxlanDstPort: ports.IPVPN,
       enableRtc,
       stateDir: opts.stateDir,
       lgConfig,

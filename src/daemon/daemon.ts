@@ -40,6 +40,7 @@ export class Daemon {
   ) {
     let metrics: Metrics | undefined;
     let kernel: KernelRoutes | undefined;
+    let vpn: VpnService | undefined;
     this.server = new BgpServer(settings.server, log, {
       message: (peer, direction, type, count) => {
         metrics?.messages.inc({ peer, direction, type }, count);
@@ -49,19 +50,22 @@ export class Daemon {
         metrics?.sessionTransitions.inc({ peer, to });
         if (to === 'up') kernel?.sessionUp(peer);
       },
-      endOfRib: (peer, family) => kernel?.endOfRib(peer, family),
+      endOfRib: (peer, family) => {
+        kernel?.endOfRib(peer, family);
+        vpn?.endOfRib(peer, family, this.server.neighbors.get(peer)?.ribPeer?.families);
+      },
     });
     this.kernel = kernel = settings.kernel ? new KernelRoutes(settings.kernel, this.server, log) : undefined;
     this.model = new ServerModel(this.server);
     this.metrics = metrics = new Metrics(this.model);
-    this.vpn = new VpnService(this.server, this.model, settings.vpn ?? { enableRtc: true }, log);
+    this.vpn = vpn = new VpnService(this.server, this.model, settings.vpn ?? { enableRtc: true }, log);
   }
 
   async start(): Promise<void> {
     for (const w of this.settings.warnings) this.log.warn(w);
     const s = this.settings.server;
     this.log.info({ as: s.localAs, routerId: s.routerId, neighbors: s.neighbors.length }, 'bgpiped starting');
-    await this.vpn.restore();
+    await this.vpn.start();
     if (this.settings.api) {
       const ping = newPingValue();
       const bagpipe = new BagpipeRest(this.vpn.backend, ping, (err, what) => this.log.error({ error: (err as Error).stack ?? String(err) }, `${what} failed`));
@@ -101,5 +105,6 @@ export class Daemon {
     await this.api?.close();
     await this.server.stop();
     await this.kernel?.stop();
+    await this.vpn.shutdown();
   }
 }

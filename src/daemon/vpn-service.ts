@@ -9,9 +9,12 @@ import { parseAttach } from '../api/bagpipe/attach-request.js';
 import { lgInfo } from '../api/bagpipe/lg-tree.js';
 import { lookingGlassRoot } from '../api/bagpipe/looking-glass.js';
 import type { BagpipeBackend } from '../api/bagpipe/rest.js';
-import type { Route } from '../rib/types.js';
+import type { BestPathChange, Route } from '../rib/types.js';
 import type { Family } from '../wire/family.js';
 import { DummyDataplaneDriver, type DataplaneDriver } from '../vpn/dataplane.js';
+import { LinuxEvpnDriver } from '../dataplane/linux/evpn.js';
+import { LinuxIpvpnDriver } from '../dataplane/linux/ipvpn.js';
+import { IPV4_VPN, L2VPN_EVPN } from '../wire/family.js';
 import { VpnManager } from '../vpn/manager.js';
 import { AttachmentStore } from '../vpn/store.js';
 import type { JsonObject } from '../vpn/types.js';
@@ -29,14 +32,32 @@ export interface VpnSettings {
   readonly stateDir?: string;
   /** The configuration as bagpipe-bgp's sections, for the looking glass's /config. */
   readonly lgConfig?: JsonObject;
+  /** `[DATAPLANE_DRIVER_EVPN|IPVPN] dataplane_driver`: dummy (default) or linux. */
+  readonly evpnDriver?: 'dummy' | 'linux';
+  readonly ipvpnDriver?: 'dummy' | 'linux';
+  /** VXLAN UDP port (4789). */
+  readonly evpnVxlanDstPort?: number;
+  readonly ipvpnVxlanDstPort?: number;
+  /** Seconds after start before remote entries not learnt again leave the kernel, unless every
+   *  configured neighbour sent End-of-RIB for the VPN families first (60). */
+  readonly staleTime?: number;
 }
+
+const VPN_FAMILIES: readonly Family[] = [L2VPN_EVPN, IPV4_VPN];
+const QUIET_MS = 2000;
 
 export class VpnService {
   readonly manager: VpnManager;
   readonly drivers: { evpn: DataplaneDriver; ipvpn: DataplaneDriver };
   readonly backend: BagpipeBackend;
   private readonly store: AttachmentStore | undefined;
+  private readonly settings: VpnSettings;
   private restoring = false;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private staleReleased = false;
+  private lastVpnChange = 0;
+  private readonly waitingFor = new Set<string>();
+  private readonly eor = new Map<string, Set<Family>>();
 
   constructor(
     server: BgpServer,
@@ -44,14 +65,23 @@ export class VpnService {
     settings: VpnSettings,
     private readonly log: Logger,
   ) {
+    this.settings = settings;
     const rib = server.rib;
     const localAddress = settings.localAddress ?? server.settings.routerId;
-    // Only the dummy drivers exist yet (the Linux driver is its own work): bagpipe-bgp's dummy
-    // EVPN driver speaks VXLAN, its IP VPN one MPLS.
+    // bagpipe-bgp's dummy EVPN driver speaks VXLAN, its IP VPN one MPLS; both Linux drivers VXLAN.
+    const evpnAddress = settings.evpnLocalAddress ?? localAddress;
+    const ipvpnAddress = settings.ipvpnLocalAddress ?? localAddress;
     this.drivers = {
-      evpn: new DummyDataplaneDriver(settings.evpnLocalAddress ?? localAddress, ['vxlan']),
-      ipvpn: new DummyDataplaneDriver(settings.ipvpnLocalAddress ?? localAddress, ['mpls']),
+      evpn:
+        settings.evpnDriver === 'linux'
+          ? new LinuxEvpnDriver({ localAddress: evpnAddress, vxlanDstPort: settings.evpnVxlanDstPort ?? 4789, log })
+          : new DummyDataplaneDriver(evpnAddress, ['vxlan']),
+      ipvpn:
+        settings.ipvpnDriver === 'linux'
+          ? new LinuxIpvpnDriver({ localAddress: ipvpnAddress, vxlanDstPort: settings.ipvpnVxlanDstPort ?? 4789, log })
+          : new DummyDataplaneDriver(ipvpnAddress, ['mpls']),
     };
+    for (const n of server.settings.neighbors) if (!n.adminDown) this.waitingFor.add(n.session.peerAddress);
     this.store = settings.stateDir !== undefined ? new AttachmentStore(settings.stateDir) : undefined;
     const best = (f: Family): Iterable<Route> => bestRoutes(server, f);
     this.manager = new VpnManager({
@@ -66,7 +96,11 @@ export class VpnService {
     });
     // Other parts of the daemon (kernel routes) listen too: chain, do not replace.
     const previous = rib.onBestPathChange;
-    rib.onBestPathChange = previous === undefined ? (c) => this.manager.onBestPathChange(c) : (c) => (previous(c), this.manager.onBestPathChange(c));
+    const mine = (c: BestPathChange) => {
+      if (VPN_FAMILIES.includes(c.family)) this.lastVpnChange = Date.now();
+      this.manager.onBestPathChange(c);
+    };
+    rib.onBestPathChange = previous === undefined ? mine : (c) => (previous(c), mine(c));
     let base = '';
     const root = lookingGlassRoot(
       {
@@ -89,6 +123,57 @@ export class VpnService {
         return lgInfo(root, b, path);
       },
     };
+  }
+
+  /**
+   * Probes the kernel for the drivers, re-applies the stored attachments, then lets the drivers
+   * remove what they own and nobody needs. Remote entries found in the kernel stay until every
+   * configured neighbour has sent End-of-RIB for the VPN families (RFC 4724 §2), or staleTime.
+   */
+  async start(): Promise<void> {
+    const drivers = [...new Set([this.drivers.evpn, this.drivers.ipvpn])];
+    for (const d of drivers) await d.start?.();
+    await this.restore();
+    for (const d of drivers) if (d.unusable === undefined) await d.reconcile?.();
+    if (this.waitingFor.size === 0) this.releaseStale('no neighbours configured');
+    else {
+      this.staleTimer = setTimeout(() => this.releaseStale(`stale-time (${this.settings.staleTime ?? 60} s) elapsed`), (this.settings.staleTime ?? 60) * 1000);
+      this.staleTimer.unref();
+    }
+  }
+
+  /** A neighbour sent End-of-RIB: stale entries go once every configured one has, for the VPN
+   *  families of its session. */
+  endOfRib(address: string, family: Family, families: ReadonlySet<Family> | undefined): void {
+    if (!VPN_FAMILIES.includes(family) || !this.waitingFor.has(address) || families === undefined) return;
+    let got = this.eor.get(address);
+    if (got === undefined) this.eor.set(address, (got = new Set()));
+    got.add(family);
+    if (!VPN_FAMILIES.every((f) => !families.has(f) || got.has(f))) return;
+    this.waitingFor.delete(address);
+    if (this.waitingFor.size === 0) this.releaseWhenQuiet();
+  }
+
+  /**
+   * A route reflector may send the VPN End-of-RIB before it has applied our RT memberships
+   * (RFC 4684 §6 asks it to wait; bgpiped as a reflector does not yet), and the routes then come
+   * after it: the release waits until no VPN best path has changed for QUIET_MS as well.
+   */
+  private releaseWhenQuiet(): void {
+    const left = this.lastVpnChange + QUIET_MS - Date.now();
+    if (left <= 0) this.releaseStale('End-of-RIB from every configured neighbour, then no VPN change for 2 s');
+    else setTimeout(() => this.releaseWhenQuiet(), left).unref();
+  }
+
+  private releaseStale(why: string): void {
+    if (this.staleReleased) return;
+    this.staleReleased = true;
+    clearTimeout(this.staleTimer);
+    // After the best-path changes already queued (the VPN manager hands them over in a microtask).
+    setImmediate(() => {
+      for (const d of new Set([this.drivers.evpn, this.drivers.ipvpn])) d.releaseStale?.();
+      this.log.info({ why }, 'dataplane: stale remote entries released');
+    });
   }
 
   /** Re-applies the stored attachments (their routes are re-advertised as sessions come up). */
@@ -115,6 +200,12 @@ export class VpnService {
 
   stop(): void {
     this.manager.stop();
+  }
+
+  /** Daemon stop: the drivers remove every kernel object they made (bagpipe-bgp's cleanup). */
+  async shutdown(): Promise<void> {
+    clearTimeout(this.staleTimer);
+    for (const d of new Set([this.drivers.evpn, this.drivers.ipvpn])) await d.shutdown?.();
   }
 }
 

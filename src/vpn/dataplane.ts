@@ -28,6 +28,8 @@ export interface RemoteRoute {
   readonly nextHop: string;
   readonly label: number;
   readonly lbConsistentHashOrder: number;
+  /** The remote VTEP's MAC (RFC 9135 router's MAC community), when the route carries one. */
+  readonly routerMac?: string | undefined;
 }
 
 export interface LocalPortPlug {
@@ -49,6 +51,9 @@ export interface InstanceDataplane {
   removeRemoteRoute(entry: RemoteRoute): void;
   /** The instance is gone: remove what is left. */
   cleanup(): void;
+  /** The MAC remote hosts address routed traffic to (RFC 9135), advertised on the VPN routes
+   *  as a router's MAC community; undefined when the driver needs none. */
+  readonly routerMac?: string;
   /** The looking glass's `.../dataplane` extra fields. */
   info(): { [key: string]: Json };
 }
@@ -69,7 +74,24 @@ export interface DataplaneDriver {
   /** Encapsulations it can carry, e.g. ['vxlan'] (advertised as RFC 9012 communities). */
   readonly encaps: readonly string[];
   readonly localAddress: string;
+  /** The VNI is the instance's (one vxlan device per instance): every route of the instance
+   *  carries the instance label, not a per-MAC one. */
+  readonly vniPerInstance?: boolean;
+  /** Why this driver cannot work on this host (a kernel feature is missing); attachments are
+   *  then refused with this reason instead of failing in the kernel later. */
+  readonly unusable?: string | undefined;
   createInstance(settings: InstanceSettings): InstanceDataplane;
+  /** Before the stored attachments are restored: probe the kernel. */
+  start?(): Promise<void>;
+  /** After they are restored: remove what this driver owns in the kernel and no instance
+   *  needs; remote entries not learnt again are removed later, by releaseStale(). */
+  reconcile?(): Promise<void>;
+  /** Remote entries found at start and not learnt again since go (End-of-RIB or a timer). */
+  releaseStale?(): void;
+  /** Daemon stop: remove every kernel object of the live instances and wait for it. */
+  shutdown?(): Promise<void>;
+  /** The looking glass's /vpns/dataplane/drivers extra fields. */
+  info?(): { [key: string]: Json };
 }
 
 /** One recorded dataplane call. */

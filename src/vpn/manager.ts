@@ -66,6 +66,8 @@ export class VpnManager {
         `Found an existing vpn_instance with external id ${req.vpnInstanceId} but a different type (asked ${req.vpnType} vs. already having ${inst.vpnType})`,
       );
     }
+    const unusable = this.o.drivers[req.vpnType].unusable;
+    if (unusable !== undefined) throw new VpnApiError(`${req.vpnType} dataplane: ${unusable}`);
     if (!inst && req.vni !== 0 && this.byVni.has(req.vni)) throw new VpnApiError(`A VPN instance using vni ${req.vni} already exists.`);
     if (req.vpnType === 'evpn' && req.advertiseSubnet && req.ip && req.ip.plen !== (req.ip.v6 ? 128 : 32)) {
       // bagpipe-bgp fails an assertion (500): an EVI advertises MAC/IP routes, not subnets.

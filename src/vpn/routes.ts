@@ -46,6 +46,11 @@ export function consistentHashSortOrder(order: number): bigint {
   return (0x0314n << 48n) | (BigInt(order >>> 0) << 16n);
 }
 
+/** RFC 9012 tunnel types of driver encapsulation names. */
+export function tunnelTypes(encaps: readonly string[]): number[] {
+  return encaps.filter((e) => TUNNEL_BY_NAME[e] !== undefined).map((e) => TUNNEL_BY_NAME[e]!);
+}
+
 export function encapCommunities(encaps: readonly string[]): bigint[] {
   return encaps.filter((e) => TUNNEL_BY_NAME[e] !== undefined).map((e) => encapsulation(TUNNEL_BY_NAME[e]!));
 }

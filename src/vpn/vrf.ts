@@ -7,12 +7,12 @@
  * destination prefixes (and a default route while there is something to readvertise) instead.
  */
 import type { Route } from '../rib/types.js';
-import { encapsulationsOf, TunnelType } from '../wire/attributes/ext-communities.js';
+import { encapsulationsOf, routerMac, routerMacOf } from '../wire/attributes/ext-communities.js';
 import { IPV4_UNICAST, IPV4_VPN, IPV6_UNICAST, IPV6_VPN } from '../wire/family.js';
 import { formatPrefix } from '../wire/nlri/prefix.js';
 import { unicastPrefix, type VpnPrefix } from '../wire/nlri/vpn.js';
 import { VpnInstance } from './instance.js';
-import { routeKey, vpnRoute, type OwnRoute } from './routes.js';
+import { routeKey, tunnelTypes, vpnRoute, type OwnRoute } from './routes.js';
 import type { AttractTraffic, Readvertise } from './types.js';
 
 export function prefixOf(route: Route): string {
@@ -51,20 +51,24 @@ export class Vrf extends VpnInstance {
   protected desiredRoutes(): OwnRoute[] {
     const d = this.ctx.driver;
     const out: OwnRoute[] = [];
+    // A driver with one VNI per instance (the Linux VXLAN one) receives every route of the VRF on
+    // that VNI, and remote hosts must learn its router MAC (RFC 9135) to build the inner frame.
+    const rmac = this.dataplane.routerMac;
+    const extra = rmac !== undefined ? [routerMac(rmac)] : [];
     const toRt = this.attractTraffic?.toRt?.length ? this.attractTraffic.toRt : (this.readvertise?.toRt ?? []);
     for (const ep of this.endpoints.values()) {
       const mac = this.macData(ep.mac);
       if (!ep.ip || !mac) continue;
       const max = ep.ip.v6 ? 128 : 32;
       const subnet = ep.advertiseSubnet && ep.ip.plen !== max;
-      const common = { label: mac.label, dataplaneAddress: d.localAddress, encaps: d.encaps, localPref: ep.localPref, lbConsistentHashOrder: mac.lbConsistentHashOrder };
-      out.push(vpnRoute(`${ep.ip.address}/${subnet ? ep.ip.plen : max}`, { ...common, rd: subnet ? ep.rd : this.rd, exportRts: this.exportRts }));
+      const common = { label: d.vniPerInstance ? this.label : mac.label, dataplaneAddress: d.localAddress, encaps: d.encaps, localPref: ep.localPref, lbConsistentHashOrder: mac.lbConsistentHashOrder };
+      out.push(vpnRoute(`${ep.ip.address}/${subnet ? ep.ip.plen : max}`, { ...common, rd: subnet ? ep.rd : this.rd, exportRts: this.exportRts }, extra));
       const towards = { ...common, rd: ep.rd, exportRts: toRt, localPref: undefined };
       if (this.attractEffective) {
-        for (const p of this.attractTraffic!.staticDestinationPrefixes ?? []) out.push(vpnRoute(p, towards));
-        if (this.readvertised.size > 0) out.push(vpnRoute(ep.ip.v6 ? '::/0' : '0.0.0.0/0', towards));
+        for (const p of this.attractTraffic!.staticDestinationPrefixes ?? []) out.push(vpnRoute(p, towards, extra));
+        if (this.readvertised.size > 0) out.push(vpnRoute(ep.ip.v6 ? '::/0' : '0.0.0.0/0', towards, extra));
       } else if (this.readvertise) {
-        for (const r of this.readvertised.values()) out.push(vpnRoute(prefixOf(r), towards));
+        for (const r of this.readvertised.values()) out.push(vpnRoute(prefixOf(r), towards, extra));
       }
     }
     // Two endpoints readvertising one prefix use distinct RDs, so keys never collide.
@@ -73,10 +77,19 @@ export class Vrf extends VpnInstance {
 
   protected importRoute(route: Route): (() => void) | undefined {
     if ((route.family !== IPV4_VPN && route.family !== IPV6_VPN) || !this.carries(route, this.importRts)) return undefined;
+    // A route naming encapsulations (RFC 9012 §4.1) is imported when the driver can carry one
+    // of them; a route naming none is taken (MPLS for bagpipe-bgp, RFC 4364).
     const encaps = encapsulationsOf(route.attributes);
-    if (encaps.length > 0 && !encaps.includes(TunnelType.Mpls)) return undefined;
+    const ours = tunnelTypes(this.ctx.driver.encaps);
+    if (encaps.length > 0 && !encaps.some((e) => ours.includes(e))) return undefined;
     const nlri = route.nlri as VpnPrefix;
-    const entry = { prefix: prefixOf(route), nextHop: route.attributes.nextHop, label: nlri.labels[0] ?? 0, lbConsistentHashOrder: lbOrderOf(route) };
+    const entry = {
+      prefix: prefixOf(route),
+      nextHop: route.attributes.nextHop,
+      label: nlri.labels[0] ?? 0,
+      lbConsistentHashOrder: lbOrderOf(route),
+      routerMac: routerMacOf(route.attributes),
+    };
     this.dataplane.addRemoteRoute(entry);
     return () => this.dataplane.removeRemoteRoute(entry);
   }

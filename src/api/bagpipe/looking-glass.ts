@@ -136,6 +136,7 @@ export function lookingGlassRoot(s: LookingGlassSources, base: () => string): Lg
       config: value((s.config()[`DATAPLANE_DRIVER_${id.toUpperCase()}`] ?? {}) as Json),
       logs: value([]),
     }),
+    local: () => s.drivers[id].info?.() ?? {},
   });
 
   const bgp: LgObject = {

@@ -1,0 +1,376 @@
+/**
+ * IP VPN (RFC 4364) on a Linux kernel without VRF devices or MPLS forwarding: bgpipe's own
+ * design (bagpipe-bgp's IP VPN driver needs MPLS or OVS), the recipe verified on this kernel
+ * (test-environment.md, "An IP VPN dataplane without VRF or MPLS"). VPN routes travel over VXLAN
+ * (RFC 9012 encapsulation community VXLAN, RFC 9135 router's MAC) instead of MPLS:
+ *
+ *   per VRF      routing table T (vrfTable(id)); vxlan device `ipvpn--<id>` (id = the VRF's label,
+ *                local = dataplane address, nolearning, MAC = a stable router MAC advertised
+ *                on the VRF's routes), `ip rule iif <vxlan dev> lookup T`; ip_forward on,
+ *                rp_filter off (the return path is in T, not in main)
+ *   local port   the gateway address /32 on the port with proxy_arp (the container's subnet
+ *                makes it ARP for its peers directly: the port answers from T), `ip rule iif
+ *                <port> lookup T`, `ip route replace IP/32 dev <port> table T`
+ *   remote route `ip route replace PREFIX via VTEP dev <vxlan dev> onlink table T`, and per
+ *                remote VTEP `ip neigh replace VTEP lladdr RMAC dev <vxlan> nud permanent`,
+ *                `bridge fdb replace RMAC dev <vxlan> dst VTEP vni LABEL self permanent`
+ *
+ * Every route is `proto 186` (bgp) in T; rules have preference 1000. IPv4 only: an IPv6 endpoint
+ * or route is logged and skipped.
+ */
+import type { Logger } from '../../util/log.js';
+import type { DataplaneDriver, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteRoute } from '../../vpn/dataplane.js';
+import type { Json } from '../../vpn/types.js';
+import { bridge, ip, LinuxKernel, type Cmd, type KernelFeatures } from './kernel.js';
+import { existingVxlan, linksByName, underlayMtu, VXLAN_OVERHEAD, type JsonLink } from './links.js';
+import { ifName, IPVPN_VXLAN_PREFIX, stableMac, VRF_TABLE_BASE, VRF_TABLE_SPAN, vrfTable } from './names.js';
+
+const RULE_PREF = 1000;
+const PROTO = 186;
+const QUIET = /No such file|No such process|not found|Cannot find|does not exist/i;
+
+export interface LinuxIpvpnOptions {
+  readonly localAddress: string;
+  readonly vxlanDstPort: number;
+  readonly log: Logger;
+}
+
+interface JsonRule {
+  priority?: number;
+  iif?: string;
+  table?: string;
+}
+interface JsonRoute {
+  dst: string;
+  dev?: string;
+  gateway?: string;
+  flags?: string[];
+}
+interface JsonNeigh {
+  dst: string;
+  state?: string[];
+}
+interface JsonFdb {
+  mac: string;
+  dst?: string;
+  vni?: number;
+}
+
+const isTable = (t: number) => t >= VRF_TABLE_BASE && t < VRF_TABLE_BASE + VRF_TABLE_SPAN;
+
+export class LinuxIpvpnDriver implements DataplaneDriver {
+  readonly name = 'LinuxVXLANIPVPNDataplaneDriver';
+  readonly encaps = ['vxlan'] as const;
+  readonly vniPerInstance = true;
+  readonly localAddress: string;
+  unusable: string | undefined;
+  readonly kernel: LinuxKernel;
+  private features: KernelFeatures | undefined;
+  private readonly instances = new Map<number, LinuxVrf>();
+  mtu = 1500 - VXLAN_OVERHEAD;
+
+  constructor(private readonly o: LinuxIpvpnOptions) {
+    this.localAddress = o.localAddress;
+    this.kernel = new LinuxKernel(o.log);
+  }
+
+  async start(): Promise<void> {
+    const f = (this.features = await LinuxKernel.probe());
+    if (!f.iproute2 || !f.vxlan || !f.ipRule) {
+      this.unusable = `the linux IP VPN driver needs VXLAN and policy routing (ip rule): ${f.problems.join('; ')}`;
+      this.o.log.error({ problems: f.problems }, 'dataplane: IP VPN attachments will be refused on this host');
+      return;
+    }
+    this.mtu = (await underlayMtu(this.kernel, this.o.localAddress)) - VXLAN_OVERHEAD;
+    this.o.log.info(
+      { driver: this.name, localAddress: this.localAddress, dstport: this.o.vxlanDstPort, mtu: this.mtu },
+      'dataplane: IP VPN over VXLAN ready (routing table and ip rules per VRF; no VRF device, no MPLS on this kernel)',
+    );
+  }
+
+  createInstance(s: InstanceSettings): InstanceDataplane {
+    let table = vrfTable(s.externalId);
+    while (this.instances.has(table)) table = table + 1 >= VRF_TABLE_BASE + VRF_TABLE_SPAN ? VRF_TABLE_BASE : table + 1;
+    const vrf = new LinuxVrf(this, this.kernel, s, table, this.o);
+    this.instances.set(table, vrf);
+    return vrf;
+  }
+
+  forget(vrf: LinuxVrf): void {
+    this.instances.delete(vrf.table);
+  }
+
+  async reconcile(): Promise<void> {
+    this.kernel.enqueue('reconcile IP VPN objects', async () => {
+      const live = [...this.instances.values()];
+      const names = new Set(live.map((v) => v.vx));
+      const cmds: Cmd[] = [];
+      for (const l of await this.kernel.json<JsonLink>(['link', 'show'])) {
+        if (l.ifname.startsWith(IPVPN_VXLAN_PREFIX) && !names.has(l.ifname)) cmds.push(ip(`link del dev ${l.ifname}`));
+      }
+      const wanted = new Set(live.flatMap((v) => v.ruleIifs().map((iif) => `${iif}|${v.table}`)));
+      const tables = new Set<number>();
+      for (const r of await this.kernel.json<JsonRule>(['rule', 'show'])) {
+        const t = Number(r.table);
+        if (!isTable(t)) continue;
+        tables.add(t);
+        if (r.iif === undefined || !wanted.has(`${r.iif}|${t}`)) cmds.push(ip(`rule del pref ${r.priority ?? RULE_PREF}${r.iif ? ` iif ${r.iif}` : ''} lookup ${t}`));
+      }
+      for (const t of tables) if (!this.instances.has(t)) cmds.push(ip(`route flush table ${t}`));
+      for (const v of live) cmds.push(...(await v.staleLocalRoutes()));
+      if (cmds.length) this.o.log.info({ removed: cmds.map((c) => c.line) }, 'dataplane: IP VPN objects no attachment needs');
+      await this.kernel.run(cmds, (_c, m) => QUIET.test(m));
+    });
+    await this.kernel.idle();
+  }
+
+  releaseStale(): void {
+    for (const v of this.instances.values()) v.releaseStale();
+  }
+
+  async shutdown(): Promise<void> {
+    for (const v of [...this.instances.values()]) v.cleanup();
+    await this.kernel.idle();
+    this.kernel.close();
+  }
+
+  info(): { [key: string]: Json } {
+    return {
+      vxlan_dst_port: this.o.vxlanDstPort,
+      mtu: this.mtu,
+      kernel_features: (this.features?.problems.length ?? 0) === 0 ? 'bridge, vxlan, ip rule' : (this.features?.problems ?? []).join('; '),
+      kernel_errors: this.kernel.failures.slice(-10),
+    };
+  }
+}
+
+interface Vtep {
+  readonly mac: string;
+  readonly label: number;
+  count: number;
+}
+
+class LinuxVrf implements InstanceDataplane {
+  readonly vx: string;
+  readonly routerMac: string;
+  private readonly vni: number;
+  private readonly gateway: string | undefined;
+  /** linuxif → local /32s on it. */
+  private readonly ports = new Map<string, Set<string>>();
+  /** prefix → the routes that name it, latest last (the kernel holds the latest). */
+  private readonly routes = new Map<string, RemoteRoute[]>();
+  private readonly vteps = new Map<string, Vtep>();
+  private stale = new Map<string, Cmd[]>();
+  private warnedNoRmac = false;
+
+  constructor(
+    private readonly driver: LinuxIpvpnDriver,
+    private readonly k: LinuxKernel,
+    private readonly s: InstanceSettings,
+    readonly table: number,
+    private readonly o: LinuxIpvpnOptions,
+  ) {
+    this.vx = ifName(IPVPN_VXLAN_PREFIX, s.externalId);
+    this.vni = s.label;
+    this.gateway = s.gatewayIp;
+    this.routerMac = stableMac(`${o.localAddress}|${s.externalId}`);
+    this.k.enqueue(`VRF ${s.externalId}`, () => this.ensure());
+  }
+
+  ruleIifs(): string[] {
+    return [this.vx, ...this.ports.keys()];
+  }
+
+  private async ensure(): Promise<void> {
+    for (const [path, v] of [['net.ipv4.ip_forward', '1'], ['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0']] as const) {
+      this.k.sysctl(path, v);
+    }
+    const links = await linksByName(this.k);
+    const want = { vni: this.vni, local: this.o.localAddress, port: this.o.vxlanDstPort, proxy: false, address: this.routerMac };
+    const state = existingVxlan(links.get(this.vx), want);
+    const cmds: Cmd[] = [];
+    if (state === 'other') cmds.push(ip(`link del dev ${this.vx}`));
+    if (state !== 'same') {
+      cmds.push(ip(`link add name ${this.vx} address ${this.routerMac} type vxlan id ${this.vni} local ${this.o.localAddress} dstport ${this.o.vxlanDstPort} nolearning`));
+      cmds.push(ip(`link set dev ${this.vx} mtu ${this.driver.mtu}`));
+    } else {
+      await this.collectStale();
+    }
+    cmds.push(ip(`link set dev ${this.vx} up`));
+    await this.k.run(cmds);
+    this.k.sysctl(`net.ipv4.conf.${this.vx}.rp_filter`, '0');
+    await this.ensureRule(this.vx);
+  }
+
+  private async ensureRule(iif: string): Promise<void> {
+    const rules = await this.k.json<JsonRule>(['rule', 'show', 'iif', iif]);
+    if (rules.some((r) => Number(r.table) === this.table)) return;
+    await this.k.run([ip(`rule add pref ${RULE_PREF} iif ${iif} lookup ${this.table}`)]);
+  }
+
+  private async collectStale(): Promise<void> {
+    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO), 'dev', this.vx])) {
+      const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+      this.stale.set(`route|${dst}`, [ip(`route del ${dst} table ${this.table} proto ${PROTO}`)]);
+    }
+    for (const n of await this.k.json<JsonNeigh>(['neigh', 'show', 'dev', this.vx])) {
+      if ((n.state ?? []).includes('PERMANENT')) this.stale.set(`vtep|${n.dst}`, [ip(`neigh del ${n.dst} dev ${this.vx}`)]);
+    }
+    for (const f of await this.k.json<JsonFdb>(['fdb', 'show', 'dev', this.vx], 'bridge')) {
+      if (f.dst === undefined) continue;
+      const key = `vtep|${f.dst}`;
+      this.stale.set(key, [...(this.stale.get(key) ?? []), bridge(`fdb del ${f.mac} dev ${this.vx} dst ${f.dst}${f.vni !== undefined ? ` vni ${f.vni}` : ''} self`)]);
+    }
+  }
+
+  /** Local /32 routes in the table whose port is no longer attached (reconcile at start). */
+  async staleLocalRoutes(): Promise<Cmd[]> {
+    const out: Cmd[] = [];
+    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
+      if (r.dev === undefined || r.dev === this.vx) continue;
+      const addr = r.dst.split('/')[0]!;
+      if (!this.ports.get(r.dev)?.has(addr)) out.push(ip(`route del ${r.dst} dev ${r.dev} table ${this.table} proto ${PROTO}`));
+    }
+    return out;
+  }
+
+  releaseStale(): void {
+    this.k.enqueue(`VRF ${this.vx} stale entries`, async () => {
+      const cmds = [...this.stale.values()].flat();
+      this.stale.clear();
+      if (cmds.length) this.o.log.info({ device: this.vx, removed: cmds.length }, 'dataplane: stale IP VPN entries removed');
+      await this.k.run(cmds, (_c, m) => QUIET.test(m));
+    });
+  }
+
+  private queue(what: string, cmds: () => Cmd[], learnt: readonly string[] = [], quiet = false): void {
+    this.k.enqueue(what, async () => {
+      for (const key of learnt) this.stale.delete(key);
+      await this.k.run(cmds(), quiet ? (_c, m) => QUIET.test(m) : undefined);
+    });
+  }
+
+  addLocalPort(p: LocalPortPlug): void {
+    const addr = p.ip?.split('/')[0];
+    if (addr === undefined || addr.includes(':')) {
+      this.o.log.warn({ port: p.linuxif, ip: p.ip ?? null }, 'dataplane: the linux IP VPN driver carries IPv4 endpoints only; not routed');
+      return;
+    }
+    let addrs = this.ports.get(p.linuxif);
+    const first = addrs === undefined;
+    if (!addrs) this.ports.set(p.linuxif, (addrs = new Set()));
+    addrs.add(addr);
+    const port = p.linuxif;
+    this.k.enqueue(`VRF port ${port}`, async () => {
+      const cmds: Cmd[] = [ip(`link set dev ${port} up`)];
+      const [link] = await this.k.json<JsonLink>(['link', 'show', 'dev', port]);
+      if (link !== undefined && link.mtu > this.driver.mtu) cmds.push(ip(`link set dev ${port} mtu ${this.driver.mtu}`));
+      if (this.gateway !== undefined) cmds.push(ip(`addr replace ${this.gateway}/32 dev ${port}`));
+      cmds.push(ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`));
+      await this.k.run(cmds);
+      if (first) {
+        this.k.sysctl(`net.ipv4.conf.${port}.proxy_arp`, '1');
+        this.k.sysctl(`net.ipv4.conf.${port}.rp_filter`, '0');
+        await this.ensureRule(port);
+      }
+    });
+  }
+
+  removeLocalPort(p: LocalPortPlug, last: boolean): void {
+    const addr = p.ip?.split('/')[0];
+    const addrs = this.ports.get(p.linuxif);
+    if (addr === undefined || addrs === undefined) return;
+    addrs.delete(addr);
+    const port = p.linuxif;
+    const cmds = [ip(`route del ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`)];
+    if (last || addrs.size === 0) {
+      this.ports.delete(port);
+      cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
+      if (this.gateway !== undefined) cmds.push(ip(`addr del ${this.gateway}/32 dev ${port}`));
+    }
+    // The port may be gone already (its container stopped): nothing left to undo on it.
+    this.queue(`VRF port ${port} out`, () => cmds, [], true);
+  }
+
+  addRemoteMac(): void {}
+  removeRemoteMac(): void {}
+  addFloodEntry(): void {}
+  removeFloodEntry(): void {}
+
+  addRemoteRoute(e: RemoteRoute): void {
+    if (e.prefix.includes(':')) return;
+    if (e.routerMac === undefined) {
+      if (!this.warnedNoRmac) this.o.log.warn({ vrf: this.s.externalId, prefix: e.prefix, nextHop: e.nextHop }, 'dataplane: a VPN route without a router MAC community cannot be reached over VXLAN; not installed');
+      this.warnedNoRmac = true;
+      return;
+    }
+    const list = this.routes.get(e.prefix);
+    if (list) list.push(e);
+    else this.routes.set(e.prefix, [e]);
+    const cmds = [...this.vtepAdd(e), this.routeCmd(e)];
+    this.queue(`VRF route ${e.prefix}`, () => cmds, [`route|${e.prefix}`, `vtep|${e.nextHop}`]);
+  }
+
+  removeRemoteRoute(e: RemoteRoute): void {
+    const list = this.routes.get(e.prefix);
+    const i = list?.indexOf(e) ?? -1;
+    if (!list || i < 0) return;
+    list.splice(i, 1);
+    const cmds: Cmd[] = [];
+    if (list.length === 0) {
+      this.routes.delete(e.prefix);
+      cmds.push(ip(`route del ${e.prefix} table ${this.table} proto ${PROTO}`));
+    } else {
+      cmds.push(this.routeCmd(list[list.length - 1]!));
+    }
+    cmds.push(...this.vtepRemove(e));
+    this.queue(`VRF route ${e.prefix} withdrawn`, () => cmds, [], true);
+  }
+
+  private routeCmd(e: RemoteRoute): Cmd {
+    return ip(`route replace ${e.prefix} via ${e.nextHop} dev ${this.vx} onlink table ${this.table} proto ${PROTO}`);
+  }
+
+  /** The neighbour and fdb entries that make a VTEP reachable, shared by its routes. */
+  private vtepAdd(e: RemoteRoute): Cmd[] {
+    const v = this.vteps.get(e.nextHop);
+    if (v && v.mac === e.routerMac && v.label === e.label) {
+      v.count++;
+      return [];
+    }
+    this.vteps.set(e.nextHop, { mac: e.routerMac!, label: e.label, count: (v?.count ?? 0) + 1 });
+    return [
+      ...(v && v.mac !== e.routerMac ? [bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)] : []),
+      ip(`neigh replace ${e.nextHop} lladdr ${e.routerMac} dev ${this.vx} nud permanent`),
+      bridge(`fdb replace ${e.routerMac} dev ${this.vx} dst ${e.nextHop} vni ${e.label} self permanent`),
+    ];
+  }
+
+  private vtepRemove(e: RemoteRoute): Cmd[] {
+    const v = this.vteps.get(e.nextHop);
+    if (!v) return [];
+    if (--v.count > 0) return [];
+    this.vteps.delete(e.nextHop);
+    return [ip(`neigh del ${e.nextHop} dev ${this.vx}`), bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)];
+  }
+
+  cleanup(): void {
+    this.driver.forget(this);
+    const ports = [...this.ports.entries()];
+    this.ports.clear();
+    this.routes.clear();
+    this.vteps.clear();
+    this.stale.clear();
+    const cmds: Cmd[] = [];
+    for (const [port] of ports) {
+      cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
+      if (this.gateway !== undefined) cmds.push(ip(`addr del ${this.gateway}/32 dev ${port}`));
+    }
+    cmds.push(ip(`rule del pref ${RULE_PREF} iif ${this.vx} lookup ${this.table}`), ip(`route flush table ${this.table}`), ip(`link del dev ${this.vx}`));
+    this.queue(`VRF ${this.vx} removed`, () => cmds, [], true);
+  }
+
+  info(): { [key: string]: Json } {
+    return { vxlan_if: this.vx, routing_table: this.table, router_mac: this.routerMac };
+  }
+}
