@@ -11,6 +11,7 @@ import { Peer, type PeerEvents } from '../session/peer.js';
 import { Listener } from '../session/listener.js';
 import type { Negotiated } from '../session/types.js';
 import { CeaseSubcode } from '../wire/errors.js';
+import { RTC } from '../wire/family.js';
 import { encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../wire/update.js';
 import { MessageType, type RouteRefreshMessage, type UpdateMessage } from '../wire/messages.js';
 import type { NeighborSettings, ServerSettings, StaticRoute } from './settings.js';
@@ -23,6 +24,9 @@ const MESSAGE_NAMES: Record<number, string> = {
   [MessageType.Keepalive]: 'keepalive',
   [MessageType.RouteRefresh]: 'route-refresh',
 };
+
+/** RFC 4684 §6: longest wait for a peer's RTC End-of-RIB before our VPN End-of-RIB goes anyway. */
+const RTC_END_OF_RIB_WAIT_MS = 5000;
 
 /** Routes taken from the RIB per write: large enough to pack well, small enough to stay responsive. */
 const BATCH_ROUTES = 20000;
@@ -187,6 +191,12 @@ export class BgpServer implements PeerEvents {
     entry.ribPeer = ribPeer;
     this.byRibId.set(ribPeer.id, entry);
     this.rib.addPeer(ribPeer, { import: entry.settings.importPolicy, export: entry.settings.exportPolicy });
+    if (negotiated.families.has(RTC)) {
+      // RFC 4684 §6: our VPN End-of-RIB waits for the peer's RTC End-of-RIB; a peer that never
+      // sends one (ExaBGP, older speakers) gets it after this long.
+      const id = ribPeer.id;
+      setTimeout(() => this.rib.rtcMembershipsComplete(id), RTC_END_OF_RIB_WAIT_MS).unref();
+    }
     this.hooks.session?.(ribPeer.address, 'up');
     this.schedulePump(entry);
   }

@@ -87,6 +87,9 @@ class PeerState extends Source {
   exportPolicy: PolicyFn | undefined = undefined;
   /** RFC 4684: the peer's route target memberships, when it negotiated RTC. */
   readonly rtc: RtMembership | undefined;
+  /** RFC 4684 §6: the peer's memberships are complete (its RTC End-of-RIB arrived, or the
+   *  daemon gave up waiting); until then our VPN End-of-RIB is held back. */
+  rtcComplete = false;
   /** onOutbound was called (or is about to be) and takeOutbound has not run since. */
   notified = false;
   constructor(override readonly peer: RibPeer) {
@@ -209,6 +212,10 @@ export class Rib {
       }
     }
     if (st.rtc !== undefined && touches(update, RTC_FAMILY)) this.refreshMembership(st, st.rtc);
+    if (update.endOfRib === RTC_FAMILY && st.rtc !== undefined && !st.rtcComplete) {
+      st.rtcComplete = true;
+      if (!st.notified && [...st.eorPending].some((f) => isConstrainedFamily(f))) this.schedule(st);
+    }
     this.flush();
   }
 
@@ -246,6 +253,19 @@ export class Rib {
     this.flush();
   }
 
+  /**
+   * RFC 4684 §6: the peer has sent all its RT memberships (its End-of-RIB for RTC, or the
+   * daemon's timer ran out). Our End-of-RIB for the VPN families, held back until now so that
+   * the peer does not take a table filtered by incomplete memberships for the whole table, can go.
+   */
+  rtcMembershipsComplete(peerId: number): void {
+    const st = this.peers.get(peerId);
+    if (st === undefined || st.rtc === undefined || st.rtcComplete) return;
+    st.rtcComplete = true;
+    if (!st.notified && [...st.eorPending].some((f) => isConstrainedFamily(f))) this.schedule(st);
+    this.flush();
+  }
+
   /** ROUTE-REFRESH (RFC 2918): everything we would send, again, even what the peer has. */
   refreshPeer(peerId: number, family: Family): void {
     const st = this.peerState(peerId);
@@ -267,7 +287,7 @@ export class Rib {
     let budget = Math.max(1, maxRoutes);
     for (const [family, out] of st.out) {
       if (out.pending > 0 && budget > 0) budget -= out.take(budget, announced, withdrawn);
-      if (out.pending === 0 && st.eorPending.delete(family)) endOfRib.push(family);
+      if (out.pending === 0 && !this.holdsEndOfRib(st, family) && st.eorPending.delete(family)) endOfRib.push(family);
     }
     if (announced.length === 0 && withdrawn.length === 0 && endOfRib.length === 0) return undefined;
     return { announced, withdrawn, endOfRib };
@@ -450,6 +470,10 @@ export class Rib {
   }
 
   // ===== route target constraint (RFC 4684, rt-constraint.ts) =====
+
+  private holdsEndOfRib(st: PeerState, family: Family): boolean {
+    return st.rtc !== undefined && !st.rtcComplete && isConstrainedFamily(family);
+  }
 
   private constraintAllows(st: PeerState, family: Family, d: Dest, attrs: PathAttributes): boolean {
     if (family === RTC_FAMILY) {

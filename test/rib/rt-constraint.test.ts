@@ -93,3 +93,29 @@ test('a membership learned from one client is reflected to the others, so they s
   const toOne = flatten(rib.takeOutbound(1));
   assert.ok(toOne.announced.has(rtcRoute(LOCAL_AS, red).key));
 });
+
+test('our VPN End-of-RIB waits for the peer’s RTC End-of-RIB (RFC 4684 §6); RTC’s own does not', () => {
+  const rib = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
+  rib.addPeer(ipeer(1, { families: VPN_FAMILIES }));
+  const eors = (): Family[] => {
+    const out: Family[] = [];
+    for (let b = rib.takeOutbound(1); b; b = rib.takeOutbound(1)) out.push(...b.endOfRib);
+    return out;
+  };
+  assert.deepEqual(eors(), [RTC]);
+  rib.receive(1, announce(RTC, [rtcRoute(LOCAL_AS, red)]));
+  assert.deepEqual(eors(), [], 'memberships may still be incomplete');
+  rib.receive(1, { announced: [], withdrawn: [], discarded: [], endOfRib: RTC });
+  assert.deepEqual(eors(), [IPV4_VPN]);
+});
+
+test('the daemon’s timer releases the VPN End-of-RIB of a peer that never sends one for RTC', () => {
+  const rib = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
+  rib.addPeer(ipeer(1, { families: VPN_FAMILIES }));
+  let notified = 0;
+  rib.onOutbound = () => notified++;
+  rib.takeOutbound(1);
+  rib.rtcMembershipsComplete(1);
+  assert.equal(notified, 1, 'the peer is told it has work');
+  assert.deepEqual(rib.takeOutbound(1)?.endOfRib, [IPV4_VPN]);
+});
