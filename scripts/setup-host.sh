@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 # python3-networking-bagpipe is the real bagpipe-bgp (the daemon bgpipe replaces, run by
 # test/interop/bagpipe-bgp.test.ts); it does not pull in python3-twisted (bagpipe-fakerr) nor kmod
 # (modprobe, which its linux EVPN driver calls): see ../shared/specs/bagpipe-bgp-reference.md §1.
+# containernetworking-plugins gives /usr/lib/cni/host-local, the IPAM plugin the CNI plugin
+# `bagpipe` delegates to (test/cni/).
 PACKAGES=(gobgpd frr bird2 exabgp iproute2 iputils-ping tshark procps
-  python3-networking-bagpipe python3-twisted kmod)
+  python3-networking-bagpipe python3-twisted kmod containernetworking-plugins)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
