@@ -19,20 +19,16 @@
  * unchanged entry changes nothing, and remote entries not learnt again are removed only when
  * releaseStale() says the routes are complete.
  */
-import type { Logger } from '../../util/log.js';
 import type { DataplaneDriver, FloodEntry, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteMac } from '../../vpn/dataplane.js';
 import type { Json } from '../../vpn/types.js';
-import { bridge, ip, LinuxKernel, type Cmd, type KernelFeatures } from './kernel.js';
+import { bridge, ip, type Cmd, type LinuxKernel } from './kernel.js';
+import { VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
 import { EVPN_BRIDGE_PREFIX, EVPN_VXLAN_PREFIX, ifName } from './names.js';
-import { existingVxlan, linksByName, underlayMtu, VXLAN_OVERHEAD, type JsonLink } from './links.js';
+import { existingVxlan, linksByName, type JsonLink } from './links.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
-export interface LinuxEvpnOptions {
-  readonly localAddress: string;
-  readonly vxlanDstPort: number;
-  readonly log: Logger;
-}
+export type LinuxEvpnOptions = VxlanDriverOptions;
 
 interface JsonFdb {
   mac: string;
@@ -49,31 +45,17 @@ interface JsonNeigh {
   state?: string[];
 }
 
-export class LinuxEvpnDriver implements DataplaneDriver {
+export class LinuxEvpnDriver extends VxlanDriver<string, LinuxEvi> implements DataplaneDriver {
   readonly name = 'LinuxVXLANDataplaneDriver';
   readonly encaps = ['vxlan'] as const;
-  readonly localAddress: string;
-  unusable: string | undefined;
-  private features: KernelFeatures | undefined;
-  readonly kernel: LinuxKernel;
-  private readonly instances = new Map<string, LinuxEvi>();
-  mtu = 1500 - VXLAN_OVERHEAD;
-
-  constructor(private readonly o: LinuxEvpnOptions) {
-    this.localAddress = o.localAddress;
-    this.kernel = new LinuxKernel(o.log);
-  }
 
   async start(): Promise<void> {
-    const f = (this.features = await LinuxKernel.probe());
-    const missing = f.problems.filter((p) => !/policy routing/.test(p));
-    if (!f.iproute2 || !f.bridge || !f.vxlan) {
-      this.unusable = `the linux EVPN driver needs a Linux bridge and VXLAN: ${missing.join('; ')}`;
-      this.o.log.error({ problems: missing }, 'dataplane: EVPN attachments will be refused on this host');
-      return;
-    }
-    this.mtu = (await underlayMtu(this.kernel, this.o.localAddress)) - VXLAN_OVERHEAD;
-    this.o.log.info({ driver: this.name, localAddress: this.localAddress, dstport: this.o.vxlanDstPort, mtu: this.mtu }, 'dataplane: EVPN over VXLAN ready');
+    const ready = await this.probe('EVPN', (f) =>
+      !f.iproute2 || !f.bridge || !f.vxlan
+        ? `the linux EVPN driver needs a Linux bridge and VXLAN: ${f.problems.filter((p) => !/policy routing/.test(p)).join('; ')}`
+        : undefined,
+    );
+    if (ready) this.o.log.info({ driver: this.name, localAddress: this.localAddress, dstport: this.o.vxlanDstPort, mtu: this.mtu }, 'dataplane: EVPN over VXLAN ready');
   }
 
   createInstance(s: InstanceSettings): InstanceDataplane {
@@ -107,24 +89,6 @@ export class LinuxEvpnDriver implements DataplaneDriver {
     await this.kernel.idle();
   }
 
-  releaseStale(): void {
-    for (const evi of this.instances.values()) evi.releaseStale();
-  }
-
-  async shutdown(): Promise<void> {
-    for (const evi of [...this.instances.values()]) evi.cleanup();
-    await this.kernel.idle();
-    this.kernel.close();
-  }
-
-  info(): { [key: string]: Json } {
-    return {
-      vxlan_dst_port: this.o.vxlanDstPort,
-      mtu: this.mtu,
-      kernel_features: (this.features?.problems.length ?? 0) === 0 ? 'bridge, vxlan, ip rule' : (this.features?.problems ?? []).join('; '),
-      kernel_errors: this.kernel.failures.slice(-10),
-    };
-  }
 }
 
 class LinuxEvi implements InstanceDataplane {

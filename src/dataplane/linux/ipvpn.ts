@@ -18,22 +18,18 @@
  * Every route is `proto 186` (bgp) in T; rules have preference 1000. IPv4 only: an IPv6 endpoint
  * or route is logged and skipped.
  */
-import type { Logger } from '../../util/log.js';
 import type { DataplaneDriver, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteRoute } from '../../vpn/dataplane.js';
 import type { Json } from '../../vpn/types.js';
-import { bridge, ip, LinuxKernel, type Cmd, type KernelFeatures } from './kernel.js';
-import { existingVxlan, linksByName, underlayMtu, VXLAN_OVERHEAD, type JsonLink } from './links.js';
+import { bridge, ip, type Cmd, type LinuxKernel } from './kernel.js';
+import { VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
+import { existingVxlan, linksByName, type JsonLink } from './links.js';
 import { ifName, IPVPN_VXLAN_PREFIX, stableMac, VRF_TABLE_BASE, VRF_TABLE_SPAN, vrfTable } from './names.js';
 
 const RULE_PREF = 1000;
 const PROTO = 186;
 const QUIET = /No such file|No such process|not found|Cannot find|does not exist/i;
 
-export interface LinuxIpvpnOptions {
-  readonly localAddress: string;
-  readonly vxlanDstPort: number;
-  readonly log: Logger;
-}
+export type LinuxIpvpnOptions = VxlanDriverOptions;
 
 interface JsonRule {
   priority?: number;
@@ -58,30 +54,16 @@ interface JsonFdb {
 
 const isTable = (t: number) => t >= VRF_TABLE_BASE && t < VRF_TABLE_BASE + VRF_TABLE_SPAN;
 
-export class LinuxIpvpnDriver implements DataplaneDriver {
+export class LinuxIpvpnDriver extends VxlanDriver<number, LinuxVrf> implements DataplaneDriver {
   readonly name = 'LinuxVXLANIPVPNDataplaneDriver';
   readonly encaps = ['vxlan'] as const;
   readonly vniPerInstance = true;
-  readonly localAddress: string;
-  unusable: string | undefined;
-  readonly kernel: LinuxKernel;
-  private features: KernelFeatures | undefined;
-  private readonly instances = new Map<number, LinuxVrf>();
-  mtu = 1500 - VXLAN_OVERHEAD;
-
-  constructor(private readonly o: LinuxIpvpnOptions) {
-    this.localAddress = o.localAddress;
-    this.kernel = new LinuxKernel(o.log);
-  }
 
   async start(): Promise<void> {
-    const f = (this.features = await LinuxKernel.probe());
-    if (!f.iproute2 || !f.vxlan || !f.ipRule) {
-      this.unusable = `the linux IP VPN driver needs VXLAN and policy routing (ip rule): ${f.problems.join('; ')}`;
-      this.o.log.error({ problems: f.problems }, 'dataplane: IP VPN attachments will be refused on this host');
-      return;
-    }
-    this.mtu = (await underlayMtu(this.kernel, this.o.localAddress)) - VXLAN_OVERHEAD;
+    const ready = await this.probe('IP VPN', (f) =>
+      !f.iproute2 || !f.vxlan || !f.ipRule ? `the linux IP VPN driver needs VXLAN and policy routing (ip rule): ${f.problems.join('; ')}` : undefined,
+    );
+    if (!ready) return;
     this.o.log.info(
       { driver: this.name, localAddress: this.localAddress, dstport: this.o.vxlanDstPort, mtu: this.mtu },
       'dataplane: IP VPN over VXLAN ready (routing table and ip rules per VRF; no VRF device, no MPLS on this kernel)',
@@ -124,24 +106,7 @@ export class LinuxIpvpnDriver implements DataplaneDriver {
     await this.kernel.idle();
   }
 
-  releaseStale(): void {
-    for (const v of this.instances.values()) v.releaseStale();
-  }
 
-  async shutdown(): Promise<void> {
-    for (const v of [...this.instances.values()]) v.cleanup();
-    await this.kernel.idle();
-    this.kernel.close();
-  }
-
-  info(): { [key: string]: Json } {
-    return {
-      vxlan_dst_port: this.o.vxlanDstPort,
-      mtu: this.mtu,
-      kernel_features: (this.features?.problems.length ?? 0) === 0 ? 'bridge, vxlan, ip rule' : (this.features?.problems ?? []).join('; '),
-      kernel_errors: this.kernel.failures.slice(-10),
-    };
-  }
 }
 
 interface Vtep {
