@@ -91,9 +91,15 @@ describe('kernel routes: bgpiped installs learned unicast routes into a namespac
     return p;
   }
 
-  function reloadH3(statics: string[]): void {
+  /** Rewrites h3's config, sends SIGHUP and waits until h3 has applied it (not a fixed sleep:
+   *  under load the reload could otherwise land after the step that depends on it). */
+  async function reloadH3(statics: string[]): Promise<void> {
+    const log = join(h3.dir, 'h3.log');
+    const reloads = () => readFileSync(log, 'utf8').split('configuration reloaded').length;
+    const before = reloads();
     writeFileSync(join(h3.dir, 'h3.toml'), h3Toml(statics));
     procs.get('h3')!.signal('SIGHUP');
+    await waitUntil('h3 applied its new configuration', () => reloads() > before, 20_000);
   }
 
   const full = {
@@ -165,12 +171,12 @@ describe('kernel routes: bgpiped installs learned unicast routes into a namespac
   });
 
   it('follows a withdrawal: ECMP shrinks to one next hop, then the /32 that lost its only path is removed', async () => {
-    reloadH3(['prefix = "10.99.3.3/32"']);
+    await reloadH3(['prefix = "10.99.3.3/32"']);
     await expectRoutes('10.99.0.100 to lose the path through h3', { ...full, '10.99.0.100': ['10.0.12.2'] });
-    reloadH3([]);
+    await reloadH3([]);
     const { '10.99.3.3': _gone, ...rest } = full;
     await expectRoutes('10.99.3.3 to be removed', { ...rest, '10.99.0.100': ['10.0.12.2'] });
-    reloadH3(h3All);
+    await reloadH3(h3All);
     await expectRoutes('everything back', full);
   });
 
@@ -192,8 +198,7 @@ describe('kernel routes: bgpiped installs learned unicast routes into a namespac
     old.signal('SIGKILL');
     await old.exited;
     // While h1 is down, h3 stops announcing 10.99.3.3: h1's kernel route for it is now stale.
-    reloadH3(['prefix = "10.99.0.100/32"']);
-    await new Promise((r) => setTimeout(r, 500));
+    await reloadH3(['prefix = "10.99.0.100/32"']);
     assert.ok(routesEqual(await bgpRoutes(h1), full), 'routes stay in the kernel while bgpiped is dead');
 
     startBgpiped(h1, 'h1', h1Toml);
