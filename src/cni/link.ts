@@ -62,6 +62,16 @@ async function linkIn(netns: string | undefined, name: string): Promise<JsonLink
 }
 
 export const hostLink = (name: string) => linkIn(undefined, name);
+
+/** The host side once it is in a bridge (or as it is after `ms`). */
+export async function waitForMaster(name: string, ms: number): Promise<JsonLink | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const l = await hostLink(name);
+    if (l === undefined || l.master !== undefined || Date.now() >= deadline) return l;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 export const containerLink = (netns: string, name: string) => linkIn(netns, name);
 
 /** The veth pair: `host` here, `ifName` in the container's namespace, both with `mtu`. */

@@ -53,9 +53,11 @@ export async function cmdAdd(conf: NetConf, env: CniEnv): Promise<Record<string,
       await api.attach(body);
       undo.push(() => api.detach(endpointBody(conf, host, c.address, ip.address)));
     }
-    // bgpiped lowers the port to the vxlan device's MTU (underlay − 50): the container must not
-    // send frames the port cannot take, so it follows.
-    const h = await link.hostLink(host);
+    // bgpiped plugs the port into its bridge after its 200 (its dataplane work is queued) and
+    // lowers the port to the vxlan device's MTU (underlay − 50). Wait for the plug, briefly, so
+    // the container starts connected, and make the container follow the MTU: it must not send
+    // frames the port cannot take.
+    const h = await link.waitForMaster(host, 3000);
     let mtu = c.mtu;
     if (h && h.mtu < c.mtu) {
       await link.setContainerMtu(env.netns, env.ifName, h.mtu);
