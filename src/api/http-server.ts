@@ -1,6 +1,7 @@
 /**
  * The daemon's local HTTP API (127.0.0.1:8082 by default, bagpipe-bgp's address):
  *   GET /ping                         bagpipe-bgp compatible restart detector
+ *   GET /openapi.json                 this API, described (api/openapi.ts)
  *   GET /bgpipe/v1/global             GlobalView
  *   GET /bgpipe/v1/neighbors[/ADDR]   NeighborView
  *   GET /bgpipe/v1/rib?family=F       Loc-RIB; &neighbor=ADDR&table=in|out for Adj-RIBs
@@ -13,6 +14,7 @@ import type { Logger } from '../util/log.js';
 import type { BgpipeModel } from './model.js';
 import type { Metrics } from './metrics.js';
 import type { BagpipeRest } from './bagpipe/rest.js';
+import { OPENAPI } from './openapi.js';
 
 type Handler = (url: URL, req: http.IncomingMessage) => Promise<Reply> | Reply;
 interface Reply {
@@ -41,6 +43,7 @@ export class HttpApi {
   constructor(private readonly options: HttpApiOptions) {
     const { model } = options;
     this.get(/^\/ping(\.json)?\/?$/, () => ({ status: 200, body: null, raw: options.ping }));
+    this.get(/^\/openapi\.json$/, () => ({ status: 200, body: OPENAPI }));
     this.get(/^\/bgpipe\/v1\/global\/?$/, () => ({ status: 200, body: model.global() }));
     this.get(/^\/bgpipe\/v1\/neighbors\/?$/, () => ({ status: 200, body: model.neighbors() }));
     this.get(/^\/bgpipe\/v1\/neighbors\/([^/]+)\/?$/, (url) => {

@@ -110,6 +110,9 @@ describe('bgpiped command line', { concurrency: false, timeout: 60_000 }, () => 
     assert.match(metrics, /bgpipe_messages_total\{peer="127\.0\.0\.102",direction="in",type="update"\} \d+/);
     assert.equal((await fetch(`${api}/no/such/path`)).status, 404);
     assert.equal((await fetch(`${api}/bgpipe/v1/rib?family=bogus`)).status, 400);
+    const openapi = (await (await fetch(`${api}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.equal(openapi.openapi, '3.1.0');
+    for (const path of ['/attach_localport', '/detach_localport', '/ping', '/bgpipe/v1/rib']) assert.ok(path in openapi.paths, `${path} described`);
 
     // Logs: one JSON line per session event, with the reason when it goes down.
     const exited = new Promise((resolve) => B.once('exit', resolve));
