@@ -3,6 +3,7 @@
  * RIB's best-path changes come back to them, attachments are persisted in the state directory
  * and restored at start, and bagpipe-bgp's REST API and looking glass are served from them.
  */
+import { recentWarnings } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import type { BgpipeModel } from '../api/model.js';
 import { parseAttach } from '../api/bagpipe/attach-request.js';
@@ -108,7 +109,7 @@ export class VpnService {
         vpn: this.manager,
         drivers: this.drivers,
         config: () => settings.lgConfig ?? {},
-        logs: () => [],
+        logs: () => recentWarnings().map((r) => ({ ...r })),
         best,
         startTime: new Date(server.startedAt),
         version: VERSION,

@@ -119,6 +119,13 @@ describe('bgpiped command line', { concurrency: false, timeout: 60_000 }, () => 
     B.kill('SIGTERM');
     assert.equal(await exited, 0);
     await waitUntil('A logs the session down with the Cease reason', () => /"msg":"session down"/.test(logA) && /Cease/.test(logA));
+    // The looking glass lists the last warnings, newest first, as bagpipe-bgp does.
+    const lgLogs = (await (await fetch(`${api}/looking-glass/logs`, { headers: { accept: 'application/json' } })).json()) as { level: string; time: string; name: string; message: string }[];
+    const down = lgLogs.find((r) => /session down/.test(r.message));
+    assert.ok(down, `session down in /looking-glass/logs: ${JSON.stringify(lgLogs)}`);
+    assert.equal(down.level, 'WARNING');
+    assert.equal(down.name, `BGP-${b}`);
+    assert.match(down.time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$/);
     const line = logA.split('\n').find((l) => l.includes('"session established"'));
     assert.ok(line, 'session established is logged');
     assert.equal((JSON.parse(line) as { peer: string }).peer, b);
