@@ -71,6 +71,8 @@ export class Fib {
   private dirty = new Set<string>();
   /** Found in the table at start, not announced again yet: kept until releaseStale(). */
   private readonly stale = new Set<string>();
+  /** Installed ECMP routes whose shrinking waits for releaseStale (see syncOnce). */
+  private readonly deferred = new Set<string>();
   private holding = false;
   private started = false;
   private working = false;
@@ -132,6 +134,8 @@ export class Fib {
     this.opts.log.info({ stale: this.stale.size, reason }, 'kernel routes: removing stale routes from before the restart');
     for (const p of this.stale) this.dirty.add(p);
     this.stale.clear();
+    for (const p of this.deferred) this.dirty.add(p);
+    this.deferred.clear();
     // A full pass also removes our routes left at an older metric.
     this.reconcile();
   }
@@ -249,6 +253,13 @@ export class Fib {
       }
       const key = nexthopKey(want);
       if (have === key) continue;
+      // While routes from before a restart are held, a next hop not relearned yet is held too:
+      // an ECMP route keeps it until End-of-RIB rather than shrinking and growing back while the
+      // sessions come up one by one (GR-like, RFC 4724 §4.2 keeps stale paths the same way).
+      if (this.holding && have !== undefined && isSubset(want, have)) {
+        this.deferred.add(prefix);
+        continue;
+      }
       // Refused at the last attempt and unchanged since: wait for the next reconcile.
       if (this.refused.has(prefix) && !this.refusedChanged(prefix, key)) continue;
       if (have === undefined) this.sink.add(prefix, want);
@@ -327,4 +338,10 @@ export function nexthopsOf(c: BestPathChange): string[] {
     if (!out.includes(text)) out.push(text);
   }
   return out.sort();
+}
+
+/** Every next hop of `want` is in the installed key `have` (nexthopKey's space-separated list). */
+function isSubset(want: readonly string[], have: string): boolean {
+  const installed = new Set(have.split(' '));
+  return want.every((n) => installed.has(n));
 }

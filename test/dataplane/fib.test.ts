@@ -214,3 +214,21 @@ test('a batch whose fate is unknown (the ip child died) is repaired by reading t
   assert.deepEqual([...sink.table.keys()], ['10.7.0.0/24|20']);
   await fib.stop();
 });
+
+test('restart: an ECMP route keeps next hops not relearned yet until releaseStale, instead of shrinking and growing back', async () => {
+  const sink = new DummyRouteSink(METRIC);
+  sink.table.set('10.0.0.9/32|20', { prefix: '10.0.0.9/32', nexthops: ['192.0.2.1', '192.0.2.2'], metric: METRIC });
+  const { fib } = await newFib(sink, true);
+  const ops = () => sink.log.map((o) => `${o.op} ${o.prefix} ${o.nexthops.join(',')}`);
+  fib.change(best(v4('10.0.0.9/32', '192.0.2.1')));
+  await fib.settled();
+  assert.deepEqual(ops(), [], 'the first session back does not shrink the ECMP route');
+  fib.change(best(v4('10.0.0.9/32', '192.0.2.2', p2), v4('10.0.0.9/32', '192.0.2.1')));
+  await fib.settled();
+  assert.deepEqual(ops(), [], 'the second one brings it back to what is installed');
+  fib.change(best(v4('10.0.0.9/32', '192.0.2.1')));
+  fib.releaseStale('test');
+  await fib.settled();
+  assert.deepEqual(ops(), ['replace 10.0.0.9/32 192.0.2.1'], 'after End-of-RIB the route follows the RIB');
+  await fib.stop();
+});
