@@ -17,9 +17,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { machineFacts, selectTargets } from '../lib/report.js';
 import {
   bagpipeConfig,
   bgpipedScript,
@@ -338,18 +339,6 @@ function parseOptions(): Options {
   };
 }
 
-function machineFacts(versions: Map<string, string>): string[] {
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- cpu: ${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown'} (nproc ${availableParallelism()})`,
-    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- kernel: ${release()}`,
-    `- node: ${process.version}`,
-    `- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    ...[...versions].map(([k, v]) => `- ${k}: ${v}`),
-  ];
-}
-
 function ms(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
@@ -414,20 +403,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (!existsSync(CLIENT_JS)) throw new Error(`${CLIENT_JS} missing: run npx tsc -p tsconfig.json`);
-  const versions = new Map<string, string>();
-  const runnable: TargetName[] = [];
-  const skipped: string[] = [];
-  for (const name of opts.targets) {
-    const why = TARGETS[name].missing();
-    if (why !== undefined) {
-      const line = `SKIPPED TARGET ${name}: ${why}`;
-      log(`!!!!! ${line} !!!!!`);
-      skipped.push(line);
-      continue;
-    }
-    versions.set(name, TARGETS[name].version());
-    runnable.push(name);
-  }
+  const { runnable, skipped, versions } = selectTargets(opts.targets, TARGETS, log);
   const facts = machineFacts(versions);
   log(facts.join('\n'));
 

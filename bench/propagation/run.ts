@@ -17,9 +17,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { machineFacts, selectTargets } from '../lib/report.js';
 import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
 import type { PeersConfig, PeersEvent } from './peers.js';
 import { ADDR, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
@@ -220,19 +221,6 @@ function parseOptions(): Options {
   };
 }
 
-function machineFacts(versions: Map<string, string>): string[] {
-  const cpu = cpus()[0]?.model ?? 'unknown';
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- cpu: ${availableParallelism()} × ${cpu} (nproc ${availableParallelism()})`,
-    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- kernel: ${release()}`,
-    `- node: ${process.version}`,
-    `- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    ...[...versions].map(([k, v]) => `- ${k}: ${v}`),
-  ];
-}
-
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : (kib / 1024).toFixed(0));
 const secs = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
 const rate = (r: number | undefined): string => (r === undefined ? '–' : Math.round(r).toLocaleString('en-US'));
@@ -257,20 +245,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (!existsSync(PEERS_JS)) throw new Error(`${PEERS_JS} missing: run npx tsc -p tsconfig.json`);
-  const versions = new Map<string, string>();
-  const runnable: TargetName[] = [];
-  const skipped: string[] = [];
-  for (const name of opts.targets) {
-    const why = TARGETS[name].missing();
-    if (why !== undefined) {
-      const line = `SKIPPED TARGET ${name}: ${why}`;
-      log(`!!!!! ${line} !!!!!`);
-      skipped.push(line);
-      continue;
-    }
-    versions.set(name, TARGETS[name].version());
-    runnable.push(name);
-  }
+  const { runnable, skipped, versions } = selectTargets(opts.targets, TARGETS, log);
   const facts = machineFacts(versions);
   log(facts.join('\n'));
 
