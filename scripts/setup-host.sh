@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 # (modprobe, which its linux EVPN driver calls): see ../shared/specs/bagpipe-bgp-reference.md §1.
 # containernetworking-plugins gives /usr/lib/cni/host-local, the IPAM plugin the CNI plugin
 # `bagpipe` delegates to (test/cni/).
+# podman + runc + busybox-static run real containers through the CNI plugin (test/cni/podman*);
+# docker.io is the real engine the Docker plugins bgplb and bgpipe-l3 are tested with (test/docker/).
 PACKAGES=(gobgpd frr bird2 exabgp iproute2 iputils-ping tshark procps
-  python3-networking-bagpipe python3-twisted kmod containernetworking-plugins)
+  python3-networking-bagpipe python3-twisted kmod containernetworking-plugins
+  podman runc busybox-static docker.io)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
