@@ -1,0 +1,124 @@
+/**
+ * bgpipe-l3's logic without a kernel: the command line (every bad value named), the flags → the
+ * bgpiped TOML they stand for, and the IPAM (pools never overlap, /32 addresses and the
+ * link-local gateway in L3, the subnet's length and a reserved gateway in L2).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseL3Options, driverName, L3OptionError } from '../../src/docker/l3/options.js';
+import { bgpToml, l3DaemonSettings } from '../../src/docker/l3/bgp.js';
+import { L3Ipam } from '../../src/docker/l3/ipam.js';
+import { linkNames } from '../../src/docker/l3/dataplane.js';
+import { parsePrefixText } from '../../src/config/address.js';
+
+const BGP = ['--local-as', '65000', '--router-id', '192.168.1.248'];
+
+function fails(argv: string[], re: RegExp): void {
+  assert.throws(() => parseL3Options(argv), (e: unknown) => e instanceof L3OptionError && re.test(e.message), `${argv.join(' ')} should fail with ${re}`);
+}
+
+describe('bgpipe-l3 options', () => {
+  it('takes the seed\'s flags in both spellings, with the seed\'s defaults except --mode', () => {
+    const o = parseL3Options(['--host-interface', 'eth1', '--ipvlan-subnet=10.1.1.0/24', '--mode=l3', ...BGP, '--peer', '192.168.1.251']);
+    assert.equal(o.hostInterface, 'eth1');
+    assert.equal(o.defaultSubnet.text, '10.1.1.0/24');
+    assert.equal(o.mode, 'l3');
+    assert.equal(o.mtu, 1500);
+    assert.equal(o.socketPath, '/run/docker/plugins/ipvlan.sock');
+    assert.equal(driverName(o.socketPath), 'ipvlan');
+    assert.deepEqual(o.bgp.peers, [{ address: '192.168.1.251', as: 65000 }]);
+    const d = parseL3Options(BGP);
+    assert.equal(d.mode, 'l3');
+    assert.equal(d.defaultSubnet.text, '192.168.1.0/24');
+    assert.equal(driverName(parseL3Options([...BGP, '-s', 'l3net']).socketPath), 'l3net');
+    assert.equal(parseL3Options([...BGP, '-s', '/tmp/x/p.sock']).socketPath, '/tmp/x/p.sock');
+  });
+
+  it('names the option of every bad value', () => {
+    fails(['--mode', 'l4', ...BGP], /^--mode: expected l2 or l3, got "l4"$/);
+    fails(['--mtu', '67', ...BGP], /^--mtu: expected an integer 68\.\.65535, got 67$/);
+    fails(['--mtu', 'big', ...BGP], /^--mtu: /);
+    fails(['--ipvlan-subnet', '10.1.1.0', ...BGP], /^--ipvlan-subnet: expected an IPv4 CIDR/);
+    fails(['--ipvlan-subnet', '2001:db8::/64', ...BGP], /^--ipvlan-subnet: only IPv4/);
+    fails(['--ipvlan-subnet', '10.1.1.0/31', ...BGP], /^--ipvlan-subnet: a \/31 has no room/);
+    fails(['--gateway', 'x', ...BGP], /^--gateway: expected an IPv4 address/);
+    fails(['--host-interface', 'a/b', ...BGP], /^--host-interface: /);
+    fails(['--dataplane', 'vxlan', ...BGP], /^--dataplane: expected auto, ipvlan or veth/);
+    fails(['--mode', 'l2', '--dataplane', 'veth'], /^--dataplane: veth is routed/);
+    fails(['--router-id', '1.2.3.4'], /^--local-as: required in l3 mode/);
+    fails(['--local-as', '1'], /^--router-id: required in l3 mode/);
+    fails(['--local-as', '0', '--router-id', '1.2.3.4'], /^--local-as: expected an integer 1\.\.4294967295/);
+    fails([...BGP, '--peer', '10.0.0.2,x'], /^--peer: expected an integer/);
+    fails([...BGP, '--peer', '10.0.0.2', '--peer', '10.0.0.2,65001'], /^--peer: 10\.0\.0\.2 given twice/);
+    fails([...BGP, '--bgp-port', '70000'], /^--bgp-port: /);
+    fails([...BGP, '--route-protocol', '186'], /^--route-protocol: 186 \(bgp\)/);
+    fails(['--bgp-config', '/x.toml', '--local-as', '1'], /^--local-as: give the BGP settings either/);
+    fails([...BGP, '--colour', 'blue'], /^--colour: Unknown option/);
+    // l2 does no BGP: no AS needed.
+    assert.equal(parseL3Options(['--mode', 'l2']).mode, 'l2');
+  });
+
+  it('turns the BGP flags into a bgpiped configuration: iBGP by default, multipath and [kernel] on, no API', () => {
+    const o = parseL3Options([...BGP, '--peer', '192.168.1.251', '--peer', '192.168.1.1,65001', '--bgp-port=-1', '--hold-time', '9']);
+    const toml = bgpToml(o);
+    assert.match(toml, /\[kernel\]\nenabled = true/);
+    const s = l3DaemonSettings(o);
+    assert.equal(s.server.localAs, 65000);
+    assert.equal(s.server.routerId, '192.168.1.248');
+    assert.equal(s.server.listenPort, -1);
+    assert.deepEqual(s.server.neighbors.map((n) => [n.session.peerAddress, n.session.peerAs, n.session.holdTime]), [['192.168.1.251', 65000, 9], ['192.168.1.1', 65001, 9]]);
+    assert.ok(s.server.multipath?.ibgp);
+    assert.equal(s.kernel?.protocol, 186);
+    assert.equal(s.kernel?.table, 254);
+    assert.equal(s.api, undefined);
+  });
+});
+
+describe('bgpipe-l3 IPAM', () => {
+  const l3 = () => new L3Ipam({ mode: 'l3', defaultSubnet: parsePrefixText('10.1.1.0/24')!, gateway: '169.254.1.1' });
+
+  it('L3: a pool per subnet with the link-local gateway in Data, /32 addresses in order, reused after release', () => {
+    const ipam = l3();
+    assert.deepEqual(ipam.requestPool({ Pool: '10.1.2.0/24', V6: false }), { PoolID: '10.1.2.0/24', Pool: '10.1.2.0/24', Data: { 'com.docker.network.gateway': '169.254.1.1/32' } });
+    assert.deepEqual(ipam.requestPool({ Pool: '', V6: false }), { PoolID: '10.1.1.0/24', Pool: '10.1.1.0/24', Data: { 'com.docker.network.gateway': '169.254.1.1/32' } });
+    const a = (ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '' }) as { Address: string }).Address;
+    const b = (ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '' }) as { Address: string }).Address;
+    assert.deepEqual([a, b], ['10.1.2.1/32', '10.1.2.2/32']);
+    ipam.releaseAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.1' });
+    assert.deepEqual(ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '' }), { Address: '10.1.2.1/32', Data: {} });
+    assert.deepEqual(ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.200' }), { Address: '10.1.2.200/32', Data: {} });
+    assert.throws(() => ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.200' }), /already in use/);
+    assert.throws(() => ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '10.1.3.1' }), /not a host address of 10\.1\.2\.0\/24/);
+    assert.throws(() => ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.255' }), /not a host address/);
+    // A gateway Docker asks for anyway (docker network create --gateway) must be ours.
+    assert.throws(() => ipam.requestAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.254', Options: { RequestAddressType: 'com.docker.network.gateway' } }), /leave --gateway out/);
+  });
+
+  it('refuses overlapping pools, IPv6, sub-pools and a full pool', () => {
+    const ipam = l3();
+    ipam.requestPool({ Pool: '10.1.2.0/24' });
+    assert.throws(() => ipam.requestPool({ Pool: '10.1.0.0/16' }), /10\.1\.0\.0\/16 overlaps 10\.1\.2\.0\/24/);
+    assert.throws(() => ipam.requestPool({ Pool: '10.1.2.128/25' }), /overlaps/);
+    assert.throws(() => ipam.requestPool({ Pool: '', V6: true }), /IPv4 only/);
+    assert.throws(() => ipam.requestPool({ Pool: '10.7.0.0/24', SubPool: '10.7.0.0/25' }), /--ip-range/);
+    ipam.releasePool({ PoolID: '10.1.2.0/24' });
+    ipam.requestPool({ Pool: '10.1.0.0/16' });
+    ipam.requestPool({ Pool: '10.8.0.0/30' });
+    ipam.requestAddress({ PoolID: '10.8.0.0/30' });
+    ipam.requestAddress({ PoolID: '10.8.0.0/30' });
+    assert.throws(() => ipam.requestAddress({ PoolID: '10.8.0.0/30' }), /no free address left in 10\.8\.0\.0\/30/);
+  });
+
+  it('L2: addresses carry the subnet length, the gateway is the first address and reserved', () => {
+    const ipam = new L3Ipam({ mode: 'l2', defaultSubnet: parsePrefixText('10.1.1.0/24')!, gateway: undefined });
+    assert.deepEqual(ipam.requestPool({ Pool: '' }), { PoolID: '10.1.1.0/24', Pool: '10.1.1.0/24', Data: {} });
+    assert.deepEqual(ipam.requestAddress({ PoolID: '10.1.1.0/24', Options: { RequestAddressType: 'com.docker.network.gateway' } }), { Address: '10.1.1.1/24', Data: {} });
+    assert.deepEqual(ipam.requestAddress({ PoolID: '10.1.1.0/24' }), { Address: '10.1.1.2/24', Data: {} });
+  });
+
+  it('names links within IFNAMSIZ from the endpoint id', () => {
+    const n = linkNames('3f80ed802a3c9047ff5bc5ed8880c4a30489c6317d3df989104865d80027760d');
+    assert.deepEqual(n, { host: 'bl3h3f80ed802a3', container: 'bl3c3f80ed802a3' });
+    assert.ok(n.host.length <= 15);
+  });
+});
