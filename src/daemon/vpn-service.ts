@@ -92,7 +92,7 @@ export class VpnService {
       drivers: this.drivers,
       sink: { originate: (f, n, a) => rib.originate(f, n, a), withdraw: (f, n) => rib.withdrawOriginated(f, n) },
       best,
-      persist: this.store ? (records) => (this.restoring ? Promise.resolve() : this.store!.save(records)) : undefined,
+      persist: this.store ? (changes) => (this.restoring ? Promise.resolve() : this.store!.commit(changes)) : undefined,
       log,
     });
     // Other parts of the daemon (kernel routes) listen too: chain, do not replace.
@@ -195,7 +195,8 @@ export class VpnService {
     } finally {
       this.restoring = false;
     }
-    if (restored !== records.length) await this.store.save(this.manager.attachments());
+    // One snapshot of what is in effect now: the journal folded in, refused attachments gone.
+    await this.store.replace(this.manager.attachments());
     if (records.length) this.log.info({ attachments: restored, file: this.store.path }, 'attachments restored');
   }
 
@@ -206,6 +207,7 @@ export class VpnService {
   /** Daemon stop: the drivers remove every kernel object they made (bagpipe-bgp's cleanup). */
   async shutdown(): Promise<void> {
     clearTimeout(this.staleTimer);
+    await this.store?.close();
     for (const d of new Set([this.drivers.evpn, this.drivers.ipvpn])) await d.shutdown?.();
   }
 }

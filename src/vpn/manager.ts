@@ -3,10 +3,14 @@
  * at the first attach of a vpn_instance_id and removed at the last detach; labels and RDs come
  * from shared allocators; the RTC routes (RFC 4684) follow the union of the import RTs.
  *
- * Each attach and detach is checked in full first (VpnApiError, nothing changed), then
- * persisted (the `persist` hook: the whole set of attachments, as bagpipe-format bodies), and
- * only then applied, which cannot fail. A refused request leaves no trace; a crash after the
- * 200 loses nothing, since what was acknowledged was written first.
+ * Each attach and detach is checked in full first (VpnApiError, nothing changed), then applied,
+ * which cannot fail, all synchronously and so in arrival order; only then does it wait for the
+ * `persist` hook (the changed attachments, as bagpipe-format bodies) to have them on disk, and
+ * the caller answers 200 after that. A refused request leaves no trace; a crash after the 200
+ * loses nothing, since what was acknowledged was written first. The wait is the only part that
+ * overlaps with other requests: the store writes the changes of every request that arrived
+ * meanwhile at once (group commit, store.ts). A change whose write fails stays applied (its
+ * request gets a 500) and is written with the next one.
  *
  * Best-path changes from the RIB arrive synchronously inside RIB calls, where nothing may call
  * back into the RIB; they are queued and handed to the instances in a microtask.
@@ -21,6 +25,7 @@ import type { InstanceContext, VpnInstance } from './instance.js';
 import { routeKey, rtcMembershipRoute, type OwnRoute, type VpnRouteSink } from './routes.js';
 import { sameRouteTargets } from './route-target.js';
 import { attachRecord, recordKey, type AttachmentRecord } from './records.js';
+import type { RecordChange } from './store.js';
 import { VpnApiError, type AttachRequest, type DetachRequest, type VpnType } from './types.js';
 import { Vrf } from './vrf.js';
 
@@ -33,8 +38,9 @@ export interface VpnManagerOptions {
   readonly sink: VpnRouteSink;
   /** The RIB's best routes of a family now (for an instance whose import RTs changed). */
   readonly best: (family: Family) => Iterable<Route>;
-  /** Writes the full set of attachments durably; called before any acknowledged change. */
-  readonly persist?: (records: readonly AttachmentRecord[]) => Promise<void>;
+  /** Resolves once these changes to the set of attachments are on disk; awaited before any
+   *  change is acknowledged. */
+  readonly persist?: (changes: readonly RecordChange[]) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -44,7 +50,10 @@ export class VpnManager {
   readonly labels = new LabelAllocator();
   readonly rds: RdAllocator;
   private nextInstanceId = 1;
-  private records = new Map<string, AttachmentRecord>();
+  private readonly records = new Map<string, AttachmentRecord>();
+  /** By vpn_instance_id: the instance-wide fields of its last attach, which all its stored
+   *  attachments carry (so that a restart restores the instance as it is now). */
+  private readonly instanceFields = new Map<string, string>();
   private readonly rtc = new Map<string, OwnRoute>();
   private pending: BestPathChange[] = [];
 
@@ -52,7 +61,7 @@ export class VpnManager {
     this.rds = new RdAllocator(o.localAddress);
   }
 
-  /** The acknowledged attachments, in the order they were made. */
+  /** The attachments in effect (acknowledged, or being written), in the order they were made. */
   attachments(): readonly AttachmentRecord[] {
     return [...this.records.values()];
   }
@@ -76,18 +85,7 @@ export class VpnManager {
     const linuxif = this.checkLocalPort(req, inst);
     inst?.checkPlug(req, linuxif);
 
-    const records = new Map(this.records);
-    const record = attachRecord(req);
-    if (req.ip) records.delete(recordKey(req.vpnInstanceId, req.macAddress, undefined));
-    records.set(recordKey(req.vpnInstanceId, req.macAddress, req.ip), record);
-    // The instance takes this attach's RTs and description (§3.3): so do its stored attachments,
-    // so that a restart restores the instance as it is now.
-    for (const [k, r] of records) {
-      if (r.vpn_instance_id === req.vpnInstanceId) records.set(k, { ...r, import_rt: record.import_rt, export_rt: record.export_rt, instance_description: record.instance_description });
-    }
-    await this.o.persist?.([...records.values()]);
-    this.records = records;
-
+    const changes = this.recordAttach(req);
     const created = !inst;
     if (!inst) inst = this.create(req);
     inst.description = req.instanceDescription;
@@ -104,6 +102,32 @@ export class VpnManager {
     }
     inst.plug(req, linuxif);
     if (created) inst.reimport(this.o.best);
+    await this.o.persist?.(changes);
+  }
+
+  /** The stored attachments after this attach, and what changed in them. */
+  private recordAttach(req: AttachRequest): RecordChange[] {
+    const changes: RecordChange[] = [];
+    const record = attachRecord(req);
+    const key = recordKey(req.vpnInstanceId, req.macAddress, req.ip);
+    if (req.ip) {
+      const wildcard = recordKey(req.vpnInstanceId, req.macAddress, undefined);
+      if (this.records.delete(wildcard)) changes.push({ key: wildcard, record: undefined });
+    }
+    this.records.set(key, record);
+    changes.push({ key, record });
+    // The instance takes this attach's RTs and description (§3.3): so do its stored attachments.
+    const fields = JSON.stringify([record.import_rt, record.export_rt, record.instance_description]);
+    if (this.instanceFields.get(req.vpnInstanceId) !== fields) {
+      this.instanceFields.set(req.vpnInstanceId, fields);
+      for (const [k, r] of this.records) {
+        if (r.vpn_instance_id !== req.vpnInstanceId || k === key) continue;
+        const stamped = { ...r, import_rt: record.import_rt, export_rt: record.export_rt, instance_description: record.instance_description };
+        this.records.set(k, stamped);
+        changes.push({ key: k, record: stamped });
+      }
+    }
+    return changes;
   }
 
   /** An ipvpn port that is an EVI (§3.3): checks, and the name of the veth end in the VRF. */
@@ -146,10 +170,11 @@ export class VpnManager {
     const inst = this.instances.get(req.vpnInstanceId);
     if (!inst) throw new VpnApiError(`VPN ${req.vpnInstanceId} could not be found`);
     const endpoints = inst.checkUnplug(req.macAddress, req.ip);
-    const records = new Map(this.records);
-    for (const ep of endpoints) records.delete(recordKey(req.vpnInstanceId, ep.mac, ep.ip));
-    await this.o.persist?.([...records.values()]);
-    this.records = records;
+    const changes: RecordChange[] = [];
+    for (const ep of endpoints) {
+      const key = recordKey(req.vpnInstanceId, ep.mac, ep.ip);
+      if (this.records.delete(key)) changes.push({ key, record: undefined });
+    }
 
     inst.unplug(endpoints);
     if (inst instanceof Vrf && inst.pluggedEvi !== undefined && ![...inst.endpoints.values()].some((e) => e.linuxif.startsWith(`ipvpn${inst.instanceId}-evpn`))) {
@@ -160,10 +185,12 @@ export class VpnManager {
     if (inst.empty) {
       inst.stop();
       this.instances.delete(inst.externalId);
+      this.instanceFields.delete(inst.externalId);
       if (inst.forcedVni) this.byVni.delete(inst.label);
       this.syncRtc();
       this.o.log.info({ instance: inst.name, vpnInstanceId: inst.externalId }, 'VPN instance removed');
     }
+    await this.o.persist?.(changes);
   }
 
   // ===== RT constraint =====

@@ -19,6 +19,11 @@ export function recordKey(vpnInstanceId: string, mac: string, ip: IpEndpoint | u
   return JSON.stringify([vpnInstanceId, mac, ip?.text ?? null]);
 }
 
+/** The recordKey of a stored record (its ip_address is the IpEndpoint's text). */
+export function storedRecordKey(r: AttachmentRecord): string {
+  return JSON.stringify([r.vpn_instance_id, r.mac_address, typeof r.ip_address === 'string' ? r.ip_address : null]);
+}
+
 export function attachRecord(r: AttachRequest): AttachmentRecord {
   const rec: AttachmentRecord = {
     vpn_type: r.vpnType,

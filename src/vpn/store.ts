@@ -1,56 +1,235 @@
 /**
- * Crash-safe persistence of the acknowledged attachments: the whole set in one JSON file,
- * replaced atomically — written to a temporary file, fsync'd, renamed over the old one, and the
- * directory fsync'd so that the rename itself survives a power cut (POSIX rename(2) is atomic;
- * ext4/xfs need the directory fsync for durability). A `kill -9` at any moment leaves either the
- * old file or the new one, never a torn one; the API answers 200 only after save() returned.
- * The set is small (one entry per port endpoint), so rewriting it whole is cheap.
+ * Crash-safe persistence of the acknowledged attachments, with group commit.
+ *
+ * Two files in the state directory:
+ *
+ *   attachments.json     a snapshot of the whole set, `{"version":1,"seq":N,"attachments":[…]}`,
+ *                        replaced atomically: written to a temporary file, fsync'd, renamed over
+ *                        the old one, and the directory fsync'd so that the rename itself
+ *                        survives a power cut (POSIX rename(2) is atomic; ext4/xfs need the
+ *                        directory fsync for durability).
+ *   attachments.journal  the changes made since, one JSON line each, appended and fdatasync'd:
+ *                        `{"seq":N,"key":K,"put":{record}}` or `{"seq":N,"key":K,"del":true}`.
+ *
+ * `commit()` resolves once a write that holds its changes is on disk; the API answers 200 only
+ * then. Changes committed while a write is in flight wait for the next one, which carries them
+ * all (group commit): one fdatasync serves every request that arrived meanwhile, and the event
+ * loop keeps serving requests while the disk works. When the journal has grown past the size of
+ * the set, the next write is a snapshot instead, and the journal starts again empty.
+ *
+ * A `kill -9` at any moment leaves the snapshot (old or new, never torn) and a journal whose
+ * last line may be torn: a line that does not parse is skipped when no parsable line follows it
+ * (it was never acknowledged), lines already folded into the snapshot (seq ≤ its seq) are
+ * skipped, and anything else that does not parse is an error an operator must look at (silently
+ * starting empty would withdraw every VPN route).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AttachmentRecord } from './records.js';
+import { storedRecordKey, type AttachmentRecord } from './records.js';
 
 const FILE = 'attachments.json';
+const JOURNAL = 'attachments.journal';
 const VERSION = 1;
+/** Journal lines tolerated beyond the set's size before the next write is a snapshot: a
+ *  snapshot rewrites the whole set, so it should be rare, and a journal this long replays in
+ *  milliseconds at start. */
+const JOURNAL_SLACK = 1024;
+
+/** One attachment stored (record) or removed (undefined), by its recordKey. */
+export interface RecordChange {
+  readonly key: string;
+  readonly record: AttachmentRecord | undefined;
+}
+
+interface JournalLine {
+  seq?: unknown;
+  key?: unknown;
+  put?: AttachmentRecord;
+  del?: unknown;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 export class AttachmentStore {
   readonly path: string;
+  readonly journalPath: string;
+  /** The set as written or being written, in the order attachments were made. */
+  private readonly records = new Map<string, AttachmentRecord>();
+  /** Sequence number of the last change given to commit(). */
+  private seq = 0;
+  private journal: FileHandle | undefined;
+  private journalLines = 0;
+  /** The journal may hold a torn tail or a failed write: the next write is a snapshot. */
+  private needSnapshot = true;
+  private pending: string[] = [];
+  private waiters: Waiter[] = [];
+  /** The write loop, while it runs. */
+  private draining: Promise<void> | undefined;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly journalSlack = JOURNAL_SLACK,
+  ) {
     this.path = join(dir, FILE);
+    this.journalPath = join(dir, JOURNAL);
   }
 
-  /** The stored attachments; none when the file does not exist yet. Throws on a corrupt file
-   *  (an operator must look: silently starting empty would withdraw every VPN route). */
+  /** The stored attachments: the snapshot with the journal replayed over it; none when neither
+   *  file exists yet. Throws on a corrupt file. */
   load(): AttachmentRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+    this.records.clear();
+    const text = readIfExists(this.path);
+    let snapshotSeq = 0;
+    if (text !== undefined) {
+      const doc = JSON.parse(text) as { version?: number; seq?: number; attachments?: AttachmentRecord[] };
+      if (doc.version !== VERSION || !Array.isArray(doc.attachments)) throw new Error(`${this.path}: not a bgpipe attachments file (version ${VERSION})`);
+      snapshotSeq = typeof doc.seq === 'number' ? doc.seq : 0;
+      for (const r of doc.attachments) this.records.set(storedRecordKey(r), r);
     }
-    const doc = JSON.parse(text) as { version?: number; attachments?: AttachmentRecord[] };
-    if (doc.version !== VERSION || !Array.isArray(doc.attachments)) throw new Error(`${this.path}: not a bgpipe attachments file (version ${VERSION})`);
-    return doc.attachments;
+    this.seq = snapshotSeq;
+    const lines = (readIfExists(this.journalPath) ?? '').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = parseLine(lines[i]!);
+      if (line === undefined) {
+        if (lines[i] === '' || lines.slice(i + 1).every((l) => parseLine(l) === undefined)) continue; // torn tail
+        throw new Error(`${this.journalPath}:${i + 1}: not a bgpipe journal line`);
+      }
+      const seq = line.seq as number;
+      if (seq <= snapshotSeq) continue;
+      if (line.put !== undefined) this.records.set(line.key as string, line.put);
+      else this.records.delete(line.key as string);
+      this.seq = Math.max(this.seq, seq);
+    }
+    this.needSnapshot = true;
+    return [...this.records.values()];
   }
 
-  async save(records: readonly AttachmentRecord[]): Promise<void> {
+  /** Resolves once `changes` (and every change committed before them) are on disk. */
+  commit(changes: readonly RecordChange[]): Promise<void> {
+    for (const c of changes) {
+      const seq = ++this.seq;
+      if (c.record !== undefined) this.records.set(c.key, c.record);
+      else this.records.delete(c.key);
+      this.pending.push(JSON.stringify(c.record !== undefined ? { seq, key: c.key, put: c.record } : { seq, key: c.key, del: true }));
+    }
+    return this.enqueue();
+  }
+
+  /** Replaces the whole set (after a restore dropped refused attachments): a snapshot. */
+  replace(records: readonly AttachmentRecord[]): Promise<void> {
+    this.records.clear();
+    for (const r of records) this.records.set(storedRecordKey(r), r);
+    this.needSnapshot = true;
+    return this.enqueue();
+  }
+
+  /** Closes the journal once every write has finished (daemon stop). */
+  async close(): Promise<void> {
+    await this.draining;
+    await this.journal?.close();
+    this.journal = undefined;
+  }
+
+  private enqueue(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.draining ??= this.drain();
+    return done;
+  }
+
+  /** One write at a time; each takes every change queued when it starts. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiters.length > 0) {
+        const lines = this.pending;
+        const waiters = this.waiters;
+        this.pending = [];
+        this.waiters = [];
+        try {
+          if (this.needSnapshot || this.journalLines + lines.length > this.records.size + this.journalSlack) await this.writeSnapshot();
+          else await this.append(lines);
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          // What failed may be half in the journal: the next write replaces everything.
+          this.needSnapshot = true;
+          for (const w of waiters) w.reject(err);
+        }
+      }
+    } finally {
+      // Synchronously with the last look at the queue: a commit after this starts a new loop.
+      this.draining = undefined;
+    }
+  }
+
+  private async append(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const fd = await this.openJournal();
+    await fd.write(lines.join('\n') + '\n');
+    await fd.datasync();
+    this.journalLines += lines.length;
+  }
+
+  /** The set as it is now (changes queued for this write included), then an empty journal. */
+  private async writeSnapshot(): Promise<void> {
+    const text = JSON.stringify({ version: VERSION, seq: this.seq, attachments: [...this.records.values()] }, null, 1) + '\n';
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o640);
+    const fd = await open(tmp, 'w', 0o640);
     try {
-      writeSync(fd, JSON.stringify({ version: VERSION, attachments: records }, null, 1) + '\n');
-      fsyncSync(fd);
+      await fd.writeFile(text);
+      await fd.sync();
     } finally {
-      closeSync(fd);
+      await fd.close();
     }
-    renameSync(tmp, this.path);
-    const dirFd = openSync(this.dir, 'r');
+    await rename(tmp, this.path);
+    await this.syncDir();
+    // Lines left in the journal now have seq ≤ the snapshot's and are skipped at load, so the
+    // truncation need not be durable before the next append.
+    const journal = await this.openJournal();
+    await journal.truncate(0);
+    this.journalLines = 0;
+    this.needSnapshot = false;
+  }
+
+  private async openJournal(): Promise<FileHandle> {
+    if (this.journal === undefined) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+      this.journal = await open(this.journalPath, 'a', 0o640);
+      await this.syncDir(); // the journal's directory entry, when it was just created
+    }
+    return this.journal;
+  }
+
+  private async syncDir(): Promise<void> {
+    const dirFd = await open(this.dir, 'r');
     try {
-      fsyncSync(dirFd);
+      await dirFd.sync();
     } finally {
-      closeSync(dirFd);
+      await dirFd.close();
     }
+  }
+}
+
+function parseLine(text: string): JournalLine | undefined {
+  if (text === '') return undefined;
+  try {
+    const l = JSON.parse(text) as JournalLine;
+    if (typeof l !== 'object' || l === null || typeof l.seq !== 'number' || typeof l.key !== 'string') return undefined;
+    if ((l.put === undefined || typeof l.put !== 'object' || l.put === null) && l.del !== true) return undefined;
+    return l;
+  } catch {
+    return undefined;
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }

@@ -6,7 +6,7 @@
  * routes, imported only by the instance whose import RT matches.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { L2VPN_EVPN, IPV4_VPN, RTC } from '../../src/wire/family.js';
 import { formatExtCommunity } from '../../src/wire/attributes/ext-communities.js';
 import type { DummyDataplaneDriver } from '../../src/vpn/dataplane.js';
+import { AttachmentStore } from '../../src/vpn/store.js';
 import type { EvpnRoute } from '../../src/wire/nlri/evpn.js';
 import { speakerToml, testPort, waitUntil } from '../daemon/helpers.js';
 import { apiHosts, getJson, post, request } from '../api/http-client.js';
@@ -143,8 +144,7 @@ describe('VPN instances on one host', () => {
     await post(d1.apiPort!, '/attach_localport', evpn());
     await post(d1.apiPort!, '/attach_localport', { ...evpn({ vpn_type: 'ipvpn', vpn_instance_id: 'vrf-1', mac_address: '52:54:00:00:09:01', ip_address: '10.20.0.11/24', local_port: 'tap-v1', import_rt: ['64512:30'], export_rt: ['64512:30'] }) });
     const ping1 = (await request(d1.apiPort!, 'GET', '/ping')).text;
-    const stored = JSON.parse(readFileSync(join(dir, 'attachments.json'), 'utf8')) as { attachments: unknown[] };
-    assert.equal(stored.attachments.length, 2);
+    assert.equal(new AttachmentStore(dir).load().length, 2, 'both on disk once acknowledged');
     await d1.stop();
     daemons.splice(daemons.indexOf(d1), 1);
     const d2 = await lone('127.0.0.73', dir);

@@ -9,7 +9,8 @@
  *
  * `.json` is parsed off the last path segment and a trailing `/` is accepted, as pecan does;
  * `.html`/`.txt`/`.xml` are 404. Errors follow the Accept header (error-format.ts). Attach and
- * detach run one at a time, in arrival order, so that what is persisted is what was applied.
+ * detach are checked and applied synchronously by the backend, so in arrival order, and what is
+ * persisted is what was applied; only their wait for the disk overlaps (group commit).
  */
 import type http from 'node:http';
 import { VpnApiError, type Json } from '../../vpn/types.js';
@@ -20,7 +21,8 @@ import { LookingGlassNotFound } from './lg-tree.js';
 import { pyJson } from './py-json.js';
 
 export interface BagpipeBackend {
-  /** Applies and persists an attachment; throws VpnApiError for a client mistake. */
+  /** Checks and applies an attachment before its first await, then resolves once it is
+   *  persisted; throws VpnApiError for a client mistake. */
   attach(req: AttachRequest): Promise<void>;
   detach(req: DetachRequest): Promise<void>;
   /** The looking-glass object at `path` under `base` (`http://host/looking-glass`); throws
@@ -37,8 +39,6 @@ export interface BagpipeReply {
 const MAX_BODY = 1 << 20;
 
 export class BagpipeRest {
-  private queue: Promise<unknown> = Promise.resolve();
-
   constructor(
     private readonly backend: BagpipeBackend,
     private readonly ping: string,
@@ -68,7 +68,7 @@ export class BagpipeRest {
       if (method === 'GET') return ok({});
       if (method !== 'POST') return this.error(405, '', format);
       const body = await readBody(req);
-      return this.serialized(() => this.attachOrDetach(action as 'attach' | 'detach', body, format));
+      return this.attachOrDetach(action as 'attach' | 'detach', body, format);
     }
     // /looking-glass[/…]
     const segments = noSlash.split('/').slice(2).map(decodeSegment);
@@ -97,12 +97,6 @@ export class BagpipeRest {
       const what = action === 'attach' ? 'plug to VPN' : 'unplug from VPN';
       return this.error(500, `An error occurred during local port ${what}`, format);
     }
-  }
-
-  private serialized<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(job, job);
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   private error(code: number, description: string | null, format: ErrorFormat): BagpipeReply {
