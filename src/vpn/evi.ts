@@ -10,7 +10,7 @@ import { PmsiTunnelType } from '../wire/attributes/pmsi-tunnel.js';
 import { L2VPN_EVPN } from '../wire/family.js';
 import { vniOf } from '../wire/nlri/labels.js';
 import type { EvpnRoute } from '../wire/nlri/evpn.js';
-import { VpnInstance } from './instance.js';
+import { VpnInstance, type Endpoint } from './instance.js';
 import { inclusiveMulticastRoute, macIpRoute, type OwnRoute } from './routes.js';
 
 export class Evi extends VpnInstance {
@@ -28,25 +28,26 @@ export class Evi extends VpnInstance {
     return this.label;
   }
 
-  protected desiredRoutes(): OwnRoute[] {
+  protected instanceRoutes(): OwnRoute[] {
     const d = this.ctx.driver;
-    const out = [inclusiveMulticastRoute(this.rd, this.ctx.localAddress, this.label, d.localAddress, d.encaps, this.exportRts)];
-    for (const ep of this.endpoints.values()) {
-      out.push(
-        macIpRoute({
-          rd: this.rd,
-          mac: ep.mac,
-          ip: ep.ip,
-          label: this.label,
-          dataplaneAddress: d.localAddress,
-          encaps: d.encaps,
-          exportRts: this.exportRts,
-          localPref: ep.localPref,
-          lbConsistentHashOrder: this.macData(ep.mac)?.lbConsistentHashOrder ?? 0,
-        }),
-      );
-    }
-    return out;
+    return [inclusiveMulticastRoute(this.rd, this.ctx.localAddress, this.label, d.localAddress, d.encaps, this.exportRts)];
+  }
+
+  protected endpointRoutes(ep: Endpoint): OwnRoute[] {
+    const d = this.ctx.driver;
+    return [
+      macIpRoute({
+        rd: this.rd,
+        mac: ep.mac,
+        ip: ep.ip,
+        label: this.label,
+        dataplaneAddress: d.localAddress,
+        encaps: d.encaps,
+        exportRts: this.exportRts,
+        localPref: ep.localPref,
+        lbConsistentHashOrder: this.macData(ep.mac)?.lbConsistentHashOrder ?? 0,
+      }),
+    ];
   }
 
   protected importRoute(route: Route): (() => void) | undefined {

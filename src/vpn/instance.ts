@@ -6,7 +6,9 @@
  * matching action then cannot fail. The routes the instance advertises are not edited one by
  * one: `sync()` computes the set it should advertise from its state and hands the differences
  * to the sink, so a change of export RTs re-advertises every route, the type-3 included
- * (reference §3.3: bagpipe-bgp forgets the type-3).
+ * (reference §3.3: bagpipe-bgp forgets the type-3). A plug or unplug, which changes the routes
+ * of its MAC's endpoints only, recomputes just those (`syncEndpoints`): attaching to an instance
+ * of thousands of endpoints costs the same as to an empty one.
  */
 import type { Route } from '../rib/types.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
@@ -44,6 +46,8 @@ interface MacData {
   readonly label: number;
   readonly port: LocalPort;
   lbConsistentHashOrder: number;
+  /** Its endpoints' keys: their routes carry the MAC's label and hash order. */
+  readonly endpoints: Set<string>;
 }
 
 /** A best route this instance imported, and what it told the dataplane about it. */
@@ -76,6 +80,14 @@ export abstract class VpnInstance {
   readonly imported = new Map<string, Imported>();
   /** What the instance advertises now, by routeKey. */
   readonly advertised = new Map<string, OwnRoute>();
+  /** By endpoint key: the routeKeys of its routes, as last synced. */
+  private readonly endpointRouteKeys = new Map<string, string[]>();
+  /** By routeKey: how many endpoints (or the instance itself) want that route. Two wanting one
+   *  key is possible (one MAC with the same address at two prefix lengths) and rare: a change to
+   *  such a key goes through the full sync(), where the last one wins. */
+  private readonly wanted = new Map<string, number>();
+  /** sync() ran once: the instance's own routes are out, endpoints may sync alone. */
+  private synced = false;
 
   constructor(
     protected readonly ctx: InstanceContext,
@@ -108,8 +120,11 @@ export abstract class VpnInstance {
     return this.nameFor(this.instanceId);
   }
 
-  /** The routes the instance should advertise, from its state. */
-  protected abstract desiredRoutes(): OwnRoute[];
+  /** The routes of the instance itself (an EVI's type 3), from its state. */
+  protected abstract instanceRoutes(): OwnRoute[];
+
+  /** The routes of one endpoint, from its state and its MAC's. */
+  protected abstract endpointRoutes(ep: Endpoint): OwnRoute[];
 
   /** Whether a best route (not one of ours) belongs in this instance, and what the dataplane
    *  should do with it: the returned function undoes it. undefined: not imported. */
@@ -141,9 +156,10 @@ export abstract class VpnInstance {
     let mac = this.macs.get(req.macAddress);
     if (!mac) {
       const label = this.ctx.labels.allocate(`Incoming traffic for ${this.name}, interface ${linuxif}, endpoint ${pyTuple([req.macAddress, req.ip?.text])}`);
-      mac = { label, port: req.localPort, lbConsistentHashOrder: req.lbConsistentHashOrder };
+      mac = { label, port: req.localPort, lbConsistentHashOrder: req.lbConsistentHashOrder, endpoints: new Set() };
       this.macs.set(req.macAddress, mac);
     }
+    const removed: string[] = [];
     mac.lbConsistentHashOrder = req.lbConsistentHashOrder;
     let ep = this.endpoints.get(key);
     if (!ep) {
@@ -158,6 +174,7 @@ export abstract class VpnInstance {
         advertiseSubnet: req.advertiseSubnet,
       };
       this.endpoints.set(key, ep);
+      mac.endpoints.add(key);
       if (req.ip) {
         let macs = this.ipToMacs.get(req.ip.text);
         if (!macs) this.ipToMacs.set(req.ip.text, (macs = new Set()));
@@ -167,7 +184,10 @@ export abstract class VpnInstance {
       // A plug with an IP replaces a wildcard (MAC only) plug of the same MAC (bagpipe-bgp).
       if (req.ip) {
         const wildcard = this.endpoints.get(endpointKey(req.macAddress, undefined));
-        if (wildcard) this.forget(wildcard, false);
+        if (wildcard) {
+          this.forget(wildcard, false);
+          removed.push(endpointKey(wildcard.mac, undefined));
+        }
       }
     } else {
       // Attaching the same endpoint again refreshes it (§3.3).
@@ -175,7 +195,7 @@ export abstract class VpnInstance {
       ep.description = req.description;
       ep.advertiseSubnet = req.advertiseSubnet;
     }
-    this.sync();
+    this.syncEndpoints([...mac.endpoints, ...removed]);
   }
 
   /** The label a local port's traffic arrives with: the VNI for an EVI, the MAC's for a VRF. */
@@ -184,8 +204,9 @@ export abstract class VpnInstance {
   /** The endpoints a detach names (all of a MAC's when no IP is given); throws like bagpipe-bgp. */
   checkUnplug(mac: string, ip: IpEndpoint | undefined): Endpoint[] {
     const notPlugged = () => new VpnApiError(`Endpoint ${pyTuple([mac, ip?.text])} not plugged yet, can't unplug`);
-    if (!this.macs.has(mac)) throw notPlugged();
-    if (ip === undefined) return [...this.endpoints.values()].filter((e) => e.mac === mac);
+    const data = this.macs.get(mac);
+    if (!data) throw notPlugged();
+    if (ip === undefined) return [...data.endpoints].map((k) => this.endpoints.get(k)!);
     this.checkIpMac(mac, ip);
     const ep = this.endpoints.get(endpointKey(mac, ip));
     if (!ep) throw notPlugged();
@@ -194,16 +215,17 @@ export abstract class VpnInstance {
 
   unplug(endpoints: readonly Endpoint[]): void {
     for (const ep of endpoints) this.forget(ep, true);
-    this.sync();
+    this.syncEndpoints(endpoints.map((ep) => endpointKey(ep.mac, ep.ip)));
   }
 
   private forget(ep: Endpoint, dataplane: boolean): void {
-    this.endpoints.delete(endpointKey(ep.mac, ep.ip));
+    const key = endpointKey(ep.mac, ep.ip);
+    this.endpoints.delete(key);
     const mac = this.macs.get(ep.mac)!;
-    const last = ![...this.endpoints.values()].some((e) => e.linuxif === ep.linuxif);
-    if (dataplane) this.dataplane.removeLocalPort({ linuxif: ep.linuxif, mac: ep.mac, ip: ep.ip?.text, label: this.portLabel(mac.label) }, last);
+    mac.endpoints.delete(key);
+    if (dataplane) this.dataplane.removeLocalPort({ linuxif: ep.linuxif, mac: ep.mac, ip: ep.ip?.text, label: this.portLabel(mac.label) }, !this.portInUse(ep.linuxif));
     this.ctx.rds.release(ep.rd);
-    if (![...this.endpoints.values()].some((e) => e.mac === ep.mac)) {
+    if (mac.endpoints.size === 0) {
       this.macs.delete(ep.mac);
       this.ctx.labels.release(mac.label);
     }
@@ -212,6 +234,11 @@ export abstract class VpnInstance {
       macs?.delete(ep.mac);
       if (macs?.size === 0) this.ipToMacs.delete(ep.ip.text);
     }
+  }
+
+  private portInUse(linuxif: string): boolean {
+    for (const e of this.endpoints.values()) if (e.linuxif === linuxif) return true;
+    return false;
   }
 
   get empty(): boolean {
@@ -267,16 +294,72 @@ export abstract class VpnInstance {
     return routeTargetsOf(route.attributes).some((rt) => want.has(rt));
   }
 
-  /** Advertises what desiredRoutes() says, withdrawing what it no longer says. */
+  /** Advertises what the instance and all its endpoints should, withdrawing what they no longer
+   *  should. */
   sync(): void {
-    const next = new Map(this.desiredRoutes().map((r) => [routeKey(r.family, r.nlri), r]));
+    this.synced = true;
+    this.endpointRouteKeys.clear();
+    this.wanted.clear();
+    const next = new Map<string, OwnRoute>();
+    const want = (r: OwnRoute): string => {
+      const k = routeKey(r.family, r.nlri);
+      next.set(k, r);
+      this.wanted.set(k, (this.wanted.get(k) ?? 0) + 1);
+      return k;
+    };
+    for (const r of this.instanceRoutes()) want(r);
+    for (const [ek, ep] of this.endpoints) this.endpointRouteKeys.set(ek, this.endpointRoutes(ep).map(want));
     for (const [k, r] of this.advertised) if (!next.has(k)) this.ctx.sink.withdraw(r.family, r.nlri);
-    for (const [k, r] of next) {
-      const old = this.advertised.get(k);
-      if (!old || fingerprint(old.attrs) !== fingerprint(r.attrs) || old.nlri.key !== r.nlri.key) this.ctx.sink.originate(r.family, r.nlri, r.attrs);
-    }
+    for (const [k, r] of next) this.advertiseIfChanged(k, r);
     this.advertised.clear();
     for (const [k, r] of next) this.advertised.set(k, r);
+  }
+
+  /** As sync(), for the routes of these endpoints only (by endpoint key; gone ones included). */
+  protected syncEndpoints(keys: readonly string[]): void {
+    if (!this.synced) return this.sync();
+    const next = new Map<string, OwnRoute>();
+    const gone: string[] = [];
+    for (const ek of keys) {
+      for (const k of this.endpointRouteKeys.get(ek) ?? []) {
+        gone.push(k);
+        this.wanted.set(k, this.wanted.get(k)! - 1);
+      }
+      const ep = this.endpoints.get(ek);
+      if (ep === undefined) {
+        this.endpointRouteKeys.delete(ek);
+        continue;
+      }
+      const routeKeys: string[] = [];
+      for (const r of this.endpointRoutes(ep)) {
+        const k = routeKey(r.family, r.nlri);
+        next.set(k, r);
+        routeKeys.push(k);
+        this.wanted.set(k, (this.wanted.get(k) ?? 0) + 1);
+      }
+      this.endpointRouteKeys.set(ek, routeKeys);
+    }
+    // A key someone else wants too: which route wins is the full sync's business.
+    for (const k of next.keys()) if (this.wanted.get(k)! > 1) return this.sync();
+    for (const k of gone) {
+      if (next.has(k)) continue;
+      if (this.wanted.get(k)! > 0) return this.sync();
+      this.wanted.delete(k);
+      const r = this.advertised.get(k);
+      if (r !== undefined) {
+        this.advertised.delete(k);
+        this.ctx.sink.withdraw(r.family, r.nlri);
+      }
+    }
+    for (const [k, r] of next) {
+      this.advertiseIfChanged(k, r);
+      this.advertised.set(k, r);
+    }
+  }
+
+  private advertiseIfChanged(k: string, r: OwnRoute): void {
+    const old = this.advertised.get(k);
+    if (!old || fingerprint(old.attrs) !== fingerprint(r.attrs) || old.nlri.key !== r.nlri.key) this.ctx.sink.originate(r.family, r.nlri, r.attrs);
   }
 
   /** The instance is going away: withdraw everything, undo the dataplane, free ids. */

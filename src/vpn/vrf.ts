@@ -11,7 +11,7 @@ import { encapsulationsOf, routerMac, routerMacOf } from '../wire/attributes/ext
 import { IPV4_UNICAST, IPV4_VPN, IPV6_UNICAST, IPV6_VPN } from '../wire/family.js';
 import { formatPrefix } from '../wire/nlri/prefix.js';
 import { unicastPrefix, type VpnPrefix } from '../wire/nlri/vpn.js';
-import { VpnInstance } from './instance.js';
+import { VpnInstance, type Endpoint } from './instance.js';
 import { routeKey, tunnelTypes, vpnRoute, type OwnRoute } from './routes.js';
 import type { AttractTraffic, Readvertise } from './types.js';
 
@@ -48,7 +48,13 @@ export class Vrf extends VpnInstance {
     return this.attractTraffic !== undefined && (this.readvertise !== undefined || (this.attractTraffic.toRt?.length ?? 0) > 0);
   }
 
-  protected desiredRoutes(): OwnRoute[] {
+  protected instanceRoutes(): OwnRoute[] {
+    return [];
+  }
+
+  protected endpointRoutes(ep: Endpoint): OwnRoute[] {
+    const mac = this.macData(ep.mac);
+    if (!ep.ip || !mac) return [];
     const d = this.ctx.driver;
     const out: OwnRoute[] = [];
     // A driver with one VNI per instance (the Linux VXLAN one) receives every route of the VRF on
@@ -56,22 +62,18 @@ export class Vrf extends VpnInstance {
     const rmac = this.dataplane.routerMac;
     const extra = rmac !== undefined ? [routerMac(rmac)] : [];
     const toRt = this.attractTraffic?.toRt?.length ? this.attractTraffic.toRt : (this.readvertise?.toRt ?? []);
-    for (const ep of this.endpoints.values()) {
-      const mac = this.macData(ep.mac);
-      if (!ep.ip || !mac) continue;
-      const max = ep.ip.v6 ? 128 : 32;
-      const subnet = ep.advertiseSubnet && ep.ip.plen !== max;
-      const common = { label: d.vniPerInstance ? this.label : mac.label, dataplaneAddress: d.localAddress, encaps: d.encaps, localPref: ep.localPref, lbConsistentHashOrder: mac.lbConsistentHashOrder };
-      out.push(vpnRoute(`${ep.ip.address}/${subnet ? ep.ip.plen : max}`, { ...common, rd: subnet ? ep.rd : this.rd, exportRts: this.exportRts }, extra));
-      const towards = { ...common, rd: ep.rd, exportRts: toRt, localPref: undefined };
-      if (this.attractEffective) {
-        for (const p of this.attractTraffic!.staticDestinationPrefixes ?? []) out.push(vpnRoute(p, towards, extra));
-        if (this.readvertised.size > 0) out.push(vpnRoute(ep.ip.v6 ? '::/0' : '0.0.0.0/0', towards, extra));
-      } else if (this.readvertise) {
-        for (const r of this.readvertised.values()) out.push(vpnRoute(prefixOf(r), towards, extra));
-      }
+    const max = ep.ip.v6 ? 128 : 32;
+    const subnet = ep.advertiseSubnet && ep.ip.plen !== max;
+    const common = { label: d.vniPerInstance ? this.label : mac.label, dataplaneAddress: d.localAddress, encaps: d.encaps, localPref: ep.localPref, lbConsistentHashOrder: mac.lbConsistentHashOrder };
+    out.push(vpnRoute(`${ep.ip.address}/${subnet ? ep.ip.plen : max}`, { ...common, rd: subnet ? ep.rd : this.rd, exportRts: this.exportRts }, extra));
+    const towards = { ...common, rd: ep.rd, exportRts: toRt, localPref: undefined };
+    if (this.attractEffective) {
+      for (const p of this.attractTraffic!.staticDestinationPrefixes ?? []) out.push(vpnRoute(p, towards, extra));
+      if (this.readvertised.size > 0) out.push(vpnRoute(ep.ip.v6 ? '::/0' : '0.0.0.0/0', towards, extra));
+    } else if (this.readvertise) {
+      // Two endpoints readvertising one prefix use distinct RDs, so keys never collide.
+      for (const r of this.readvertised.values()) out.push(vpnRoute(prefixOf(r), towards, extra));
     }
-    // Two endpoints readvertising one prefix use distinct RDs, so keys never collide.
     return out;
   }
 
