@@ -6,14 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-networking-bagpipe is the real bagpipe-bgp (the daemon bgpipe replaces, run by
-# test/interop/bagpipe-bgp.test.ts); it does not pull in python3-twisted (bagpipe-fakerr) nor kmod
-# (modprobe, which its linux EVPN driver calls): see ../shared/specs/bagpipe-bgp-reference.md §1.
+# test/interop/bagpipe-bgp.test.ts); it does not pull in python3-twisted (bagpipe-fakerr), kmod
+# (modprobe, which its linux EVPN driver calls) nor bridge-utils (brctl, which that driver runs to
+# make its bridges: test/dataplane/bagpipe-interop-lab.test.ts): see
+# ../shared/specs/bagpipe-bgp-reference.md §1.
 # containernetworking-plugins gives /usr/lib/cni/host-local, the IPAM plugin the CNI plugin
 # `bagpipe` delegates to (test/cni/).
 # podman + runc + busybox-static run real containers through the CNI plugin (test/cni/podman*);
 # docker.io is the real engine the Docker plugins bgplb and bgpipe-l3 are tested with (test/docker/).
 PACKAGES=(gobgpd frr bird2 exabgp iproute2 iputils-ping tshark procps
-  python3-networking-bagpipe python3-twisted kmod containernetworking-plugins
+  python3-networking-bagpipe python3-twisted kmod bridge-utils containernetworking-plugins
   podman runc busybox-static docker.io)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -74,20 +74,9 @@ describe('EVPN/VXLAN dataplane: containers on two bgpiped hosts ping each other 
   });
 
   it('tshark on the fabric sees the ICMP inside VXLAN with the VNI of the receiving host', async () => {
-    const tshark = spawn('ip', ['netns', 'exec', lab.fabric.name, 'tshark', '-l', '-n', '-i', 'br0', '-f', 'udp port 4789', '-a', 'duration:6', '-T', 'fields', '-e', 'ip.dst', '-e', 'vxlan.vni', '-Y', 'icmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(tshark);
-    let out = '';
-    let err = '';
-    tshark.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    tshark.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const done = new Promise<void>((r) => tshark.once('exit', () => r()));
-    await waitUntil('tshark to capture', () => /Capturing on/.test(err), 10_000);
-    await c1.lab.exec('ping', ['-c', '3', '-i', '0.2', '10.99.10.2']);
-    await done;
-    // ip.dst lists the outer then the inner destination: keep the outer (the VTEP).
-    const lines = new Set(out.trim().split('\n').map((l) => { const [dst, vni] = l.trim().split(/\s+/); return `${dst!.split(',')[0]} ${vni}`; }));
+    const { pairs, raw } = await lab.vxlanIcmp(() => c1.lab.exec('ping', ['-c', '3', '-i', '0.2', '10.99.10.2']));
     // Outer destination h2 → h2's VNI (16); replies to h1 → h1's forced VNI (5000).
-    assert.deepEqual([...lines].sort(), ['10.99.0.11 5000', '10.99.0.12 16'], `tshark: ${out}\n${err}`);
+    assert.deepEqual(pairs, ['10.99.0.11 5000', '10.99.0.12 16'], `tshark: ${raw}`);
   });
 
   it('kill -9 and restart: forwarding survives, the attachment comes back, no fdb entry is deleted or re-added', async () => {

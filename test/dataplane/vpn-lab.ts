@@ -10,6 +10,7 @@
  * driven through their REST API (inside the host namespace). Every namespace (and with it every
  * link) and process is removed by destroy(), also on failure (the Lab exit hooks).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, run, type Lab } from '../interop/lib/netns.js';
@@ -37,15 +38,23 @@ export interface Container {
   readonly ip: string;
 }
 
+export interface VpnLabOptions {
+  /** The hold time the reflector offers its clients; default 30 (bagpipe-bgp needs more). */
+  readonly holdTime?: number;
+  /** Hosts (1-based) where no bgpiped is started: the test runs another daemon there (the real
+   *  bagpipe-bgp), with the host's address, the reflector as its peer, the API on 8082. */
+  readonly foreign?: readonly number[];
+}
+
 export class VpnLab {
   readonly labs: Lab[] = [];
   fabric!: Lab;
   hosts: Host[] = [];
 
-  static async create(name: string, hostCount = 2): Promise<VpnLab> {
+  static async create(name: string, hostCount = 2, opts: VpnLabOptions = {}): Promise<VpnLab> {
     const lab = new VpnLab();
     try {
-      await lab.build(name, hostCount);
+      await lab.build(name, hostCount, opts);
     } catch (e) {
       await lab.destroy();
       throw e;
@@ -53,7 +62,7 @@ export class VpnLab {
     return lab;
   }
 
-  private async build(name: string, hostCount: number): Promise<void> {
+  private async build(name: string, hostCount: number, opts: VpnLabOptions): Promise<void> {
     this.fabric = await this.newLab(`${name}f`);
     const f = this.fabric.name;
     await run('ip', ['-n', f, 'link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
@@ -62,7 +71,7 @@ export class VpnLab {
     const clients = [];
     for (let i = 1; i <= hostCount; i++) {
       const address = `10.99.0.${10 + i}`;
-      clients.push({ address, asn: 64512, passive: true, routeReflectorClient: true, clusterId: '10.99.0.1', holdTime: 30, families: ['l2vpn-evpn', 'l3vpn-ipv4-unicast', 'rtc'] });
+      clients.push({ address, asn: 64512, passive: true, routeReflectorClient: true, clusterId: '10.99.0.1', holdTime: opts.holdTime ?? 30, families: ['l2vpn-evpn', 'l3vpn-ipv4-unicast', 'rtc'] });
     }
     const rrToml = join(this.fabric.dir, 'rr.toml');
     writeFileSync(rrToml, bgpipedToml({ asn: 64512, routerId: '10.99.0.1', listen: ['10.99.0.1'], neighbors: clients, apiPort: 8082 }));
@@ -92,7 +101,7 @@ export class VpnLab {
     }
     // The reflector listens before the hosts connect (their connect retry is 5 s).
     await waitUntil('the route reflector to listen', async () => (await run('ip', ['netns', 'exec', f, 'ss', '-Hltn', 'sport = :179'])).stdout.includes('10.99.0.1'), 15_000);
-    for (const h of this.hosts) await this.startHost(h);
+    for (const [i, h] of this.hosts.entries()) if (!opts.foreign?.includes(i + 1)) await this.startHost(h);
   }
 
   private async newLab(name: string): Promise<Lab> {
@@ -150,6 +159,30 @@ export class VpnLab {
     } catch {
       return true;
     }
+  }
+
+  /**
+   * What tshark on the fabric bridge sees of ICMP inside VXLAN while `traffic` runs: the distinct
+   * `<outer destination (the VTEP)> <VNI>` pairs, sorted, and tshark's output for messages.
+   */
+  async vxlanIcmp(traffic: () => Promise<unknown>): Promise<{ pairs: string[]; raw: string }> {
+    const args = ['netns', 'exec', this.fabric.name, 'tshark', '-l', '-n', '-i', 'br0', '-f', 'udp port 4789', '-a', 'duration:6', '-T', 'fields', '-e', 'ip.dst', '-e', 'vxlan.vni', '-Y', 'icmp || icmpv6'];
+    const tshark = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    tshark.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    tshark.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const done = new Promise<void>((r) => tshark.once('exit', () => r()));
+    try {
+      await waitUntil('tshark to capture', () => /Capturing on/.test(err), 10_000);
+      await traffic();
+      await done;
+    } finally {
+      if (tshark.exitCode === null && tshark.signalCode === null) tshark.kill('SIGKILL');
+    }
+    // ip.dst lists the outer then the inner IPv4 destination: keep the outer.
+    const pairs = new Set(out.trim().split('\n').filter(Boolean).map((l) => { const [dst, vni] = l.trim().split(/\s+/); return `${dst!.split(',')[0]} ${vni}`; }));
+    return { pairs: [...pairs].sort(), raw: `${out}\n${err}` };
   }
 
   async logs(): Promise<string> {

@@ -1,9 +1,18 @@
 /**
  * The real bagpipe-bgp 17 (Debian `python3-networking-bagpipe`, the daemon bgpipe replaces) as
  * an interop peer: `/usr/bin/python3 /usr/bin/bagpipe-bgp --config-file F --log-file L`, with
- * the dummy dataplane drivers for EVPN and IP VPN (no kernel objects, no modprobe shim), its
- * REST API on 127.0.0.1:<apiPort> inside the lab, driven with attach()/detach(), and its looking
+ * the dummy dataplane drivers for EVPN and IP VPN by default (no kernel objects), its REST API on 127.0.0.1:<apiPort> inside the lab, driven with attach()/detach(), and its looking
  * glass read with lg().
+ *
+ * With `evpnDriver: 'linux'` its linux_vxlan EVPN driver makes real bridges and vxlan devices
+ * in the lab. That driver's constructor runs `modprobe vxlan` (through oslo.privsep), which fails
+ * on a kernel without loadable modules (`Module vxlan not found in directory /lib/modules/…`)
+ * and the daemon then exits 0. Nothing on the system is changed to help it: the daemon's PATH
+ * starts with a directory of its own whose `modprobe` answers 0 for a module built into the
+ * running kernel (it has /sys/module/<name>) and hands anything else to the real one, and privsep
+ * is told to start its helper without sudo (`[privsep] helper_command`: sudo would reset PATH to
+ * its secure_path); `[COMMON] root_helper=env` runs its brctl/ip/bridge commands without sudo
+ * too (the tests run as root).
  *
  * Quirks seen here (../shared/specs/bagpipe-bgp-reference.md has the rest):
  * - It is a console script; `/usr/bin/python3` runs it, not the `python3` on PATH (a pyenv
@@ -25,7 +34,7 @@
  *   MPLS and accepts routes with MPLS or no encapsulation community.
  * - Looking-glass lists are in Python set order (random from run to run): compare as sets.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabDaemon, makeDaemonDir, waitReady } from './daemon.js';
 import { labFetch, type ApiResponse } from './http.js';
@@ -44,9 +53,20 @@ export interface BagpipeOptions {
   apiPort: number;
   /** [BGP] enable_rtc, default true. */
   enableRtc?: boolean;
+  /** [DATAPLANE_DRIVER_EVPN] dataplane_driver: `dummy` (default) or `linux` (linux_vxlan). */
+  evpnDriver?: 'dummy' | 'linux';
 }
 
-export function bagpipeConfig(o: BagpipeOptions): string {
+/** A `modprobe` for a kernel with modules built in: 0 for those, the real one for the rest. */
+const MODPROBE_SHIM = `#!/bin/sh
+# bgpipe test shim (lib/bagpipe.ts): a module built into the running kernel has /sys/module/NAME.
+for a in "$@"; do case "$a" in -*) ;; *) m="$a" ;; esac; done
+if [ -n "$m" ] && [ -d "/sys/module/$(printf %s "$m" | tr - _)" ]; then exit 0; fi
+exec /usr/sbin/modprobe "$@"
+`;
+
+export function bagpipeConfig(o: BagpipeOptions, configFile?: string): string {
+  const linux = o.evpnDriver === 'linux';
   return [
     '[BGP]',
     `local_address=${o.localAddress}`,
@@ -63,8 +83,9 @@ export function bagpipeConfig(o: BagpipeOptions): string {
     'dataplane_driver=dummy',
     '',
     '[DATAPLANE_DRIVER_EVPN]',
-    'dataplane_driver=dummy',
+    `dataplane_driver=${o.evpnDriver ?? 'dummy'}`,
     '',
+    ...(linux ? ['[COMMON]', 'root_helper=env', '', '[privsep]', `helper_command=privsep-helper --config-file ${configFile}`, ''] : []),
   ].join('\n');
 }
 
@@ -187,8 +208,16 @@ export async function startBagpipe(lab: Lab, opts: BagpipeOptions): Promise<Bagp
   const dir = await makeDaemonDir(lab, 'bagpipe');
   const configFile = join(dir, 'bgp.conf');
   const logFile = join(dir, 'bagpipe-bgp.log');
-  await writeFile(configFile, bagpipeConfig(opts));
+  await writeFile(configFile, bagpipeConfig(opts, configFile));
+  const env: Record<string, string> = {};
+  if (opts.evpnDriver === 'linux') {
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'modprobe'), MODPROBE_SHIM, { mode: 0o755 });
+    env['PATH'] = `${bin}:${process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+  }
   const proc = lab.spawn('/usr/bin/python3', ['/usr/bin/bagpipe-bgp', '--config-file', configFile, '--log-file', logFile], {
+    env,
     stdoutFile: join(dir, 'stdout.log'),
     stderrFile: join(dir, 'stdout.log'),
     cwd: dir,
