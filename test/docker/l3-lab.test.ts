@@ -5,9 +5,11 @@
  * machine, so each plugin serves its own name (`-s bgpl3-<pid>-hN` → driver `bgpl3-<pid>-hN`).
  * The two embedded speakers peer over the fabric (iBGP, AS 65000, as in the seed).
  *
- *     h1  fab 10.0.0.1/24 ──veth── 10.0.0.2/24 fab  h2
+ *     h1  fab 10.0.0.1/24 ──veth── 10.0.0.2/24 fab  h2 (--host-routes)
  *         n1 10.1.1.0/24                            n2 10.1.2.0/24
+ *         fab2 10.0.1.1/24 ──veth── 10.0.1.3/24  h3: a plain bgpiped announcing 10.1.7.0/24
  *
+ * h2 also serves 10.1.7.0/24 (a second network): h1 must route it ECMP over h2 and h3.
  * This kernel has no ipvlan: the driver must detect it and use routed veth links. Proved here:
  * containers on h1 and h2 ping each other (and two on h1 each other) over plain routing; each
  * host has the other's subnet with proto bgp and never its own; a second network on one driver;
@@ -22,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, run, type Lab } from '../interop/lib/netns.js';
 import { LabProcess } from '../interop/lib/process.js';
-import { repoRoot } from '../interop/lib/bgpiped.js';
+import { repoRoot, startBgpiped, type Bgpiped } from '../interop/lib/bgpiped.js';
 import { waitFor } from '../interop/lib/wait.js';
 import { startDockerd, type Dockerd } from './lib/dockerd.js';
 import { readIfExists } from '../interop/lib/netns.js';
@@ -66,12 +68,12 @@ async function runToExit(args: string[], netns?: string): Promise<{ code: number
   }
 }
 
-function startPlugin(h: Host, peer: Host): LabProcess {
+function startPlugin(h: Host, peer: Host, extra: string[]): LabProcess {
   const p = new LabProcess(
     [
       'nsenter', `--net=/run/netns/${h.lab.name}`, 'node', SCRIPT,
       '--host-interface', 'fab', '--ipvlan-subnet', h.subnet, '-s', h.driver, '--mtu', '1400',
-      '--local-as', '65000', '--router-id', h.addr, '--peer', peer.addr, '--hold-time', '9', '-d',
+      '--local-as', '65000', '--router-id', h.addr, '--peer', peer.addr, '--hold-time', '9', '-d', ...extra,
     ],
     { label: `bgpipe-l3 ${h.driver}`, stdoutFile: h.log, stderrFile: h.log },
   );
@@ -91,6 +93,10 @@ async function waitReady(h: Host, p: LabProcess, nth: number): Promise<void> {
 describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', { timeout: 240_000 }, () => {
   const hosts: Host[] = [];
   let h1: Host, h2: Host;
+  let h3: Lab | undefined;
+  let anycast: Bgpiped | undefined;
+  const H1_EXTRA = ['--peer', '10.0.1.3'];
+  const H2_EXTRA = ['--host-routes'];
   const FOREIGN = '10.9.9.0/24';
 
   before(async () => {
@@ -103,6 +109,22 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     }
     // A route bgpipe-l3 did not make, on its host interface: the seed deleted such routes.
     await run('ip', ['-n', l1.name, 'route', 'add', FOREIGN, 'via', '10.0.0.2', 'dev', 'fab']);
+    // h3: a plain bgpiped (iBGP) that also announces 10.1.7.0/24, for ECMP at h1.
+    h3 = await createLab('l3h3');
+    await run('ip', ['-n', l1.name, 'link', 'add', 'fab2', 'type', 'veth', 'peer', 'name', 'fab2', 'netns', h3.name]);
+    await run('ip', ['-n', l1.name, 'addr', 'add', '10.0.1.1/24', 'dev', 'fab2']);
+    await run('ip', ['-n', l1.name, 'link', 'set', 'fab2', 'up']);
+    await run('ip', ['-n', h3.name, 'addr', 'add', '10.0.1.3/24', 'dev', 'fab2']);
+    await run('ip', ['-n', h3.name, 'link', 'set', 'fab2', 'up']);
+    anycast = await startBgpiped(h3, {
+      apiPort: 18082,
+      configToml: [
+        '[global.config]', 'as = 65000', 'router-id = "10.0.1.3"', 'port = 179', 'local-address-list = ["10.0.1.3"]',
+        '[[neighbors]]', '[neighbors.config]', 'neighbor-address = "10.0.1.1"', 'peer-as = 65000',
+        '[neighbors.timers.config]', 'hold-time = 9', 'connect-retry = 1',
+        '[[static-routes]]', 'prefix = "10.1.7.0/24"', '[api]', 'listen-address = "127.0.0.1"', 'port = 18082', '',
+      ].join('\n'),
+    });
     for (const [i, lab] of labs.entries()) {
       const docker = await startDockerd({ netns: lab.name, label: `l3h${i + 1}` });
       hosts.push({ lab, addr: `10.0.0.${i + 1}`, subnet: `10.1.${i + 1}.0/24`, driver: `bgpl3-${process.pid}-h${i + 1}`, docker, plugin: undefined, log: join(lab.dir, 'bgpipe-l3.log') });
@@ -111,8 +133,8 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     [h1, h2] = hosts as [Host, Host];
     for (const h of hosts) h.lab.addLogSource({ label: h.driver, logs: () => readIfExists(h.log) });
     await Promise.all(hosts.map((h) => h.docker.importBusybox()));
-    const p1 = startPlugin(h1, h2);
-    const p2 = startPlugin(h2, h1);
+    const p1 = startPlugin(h1, h2, H1_EXTRA);
+    const p2 = startPlugin(h2, h1, H2_EXTRA);
     await waitReady(h1, p1, 1);
     await waitReady(h2, p2, 1);
   });
@@ -121,6 +143,8 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     // dockerd first, while the plugins still answer its teardown calls; then the plugins.
     for (const h of hosts) await h.docker.stop().catch(() => undefined);
     for (const h of hosts) await h.plugin?.stop(5000);
+    await anycast?.stop();
+    await h3?.destroy();
     for (const h of hosts) {
       if (process.exitCode !== undefined && process.exitCode !== 0) console.error(await h.lab.dumpLogs());
       await h.lab.destroy();
@@ -198,6 +222,11 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     assert.match(inC1, /mtu 1400/);
     assert.match((await h1.docker.docker(['exec', c1, 'ip', 'route'])).stdout, /default via 169\.254\.1\.1 dev eth0/);
 
+    // h2 runs with --host-routes: its container's /32 arrives at h1 too; h1's does not reach h2.
+    const r32 = await waitFor(() => bgpRoute(h1.lab, a2), { what: `${a2}/32 at h1`, timeoutMs: 20_000 });
+    assert.equal(r32?.gateway, h2.addr);
+    assert.equal(await bgpRoute(h2.lab, a1), undefined);
+
     await h1.docker.docker(['exec', c1, 'ping', '-c', '2', '-W', '2', a2]);
     await h2.docker.docker(['exec', c2, 'ping', '-c', '2', '-W', '2', a1]);
     await h1.docker.docker(['exec', c1, 'ping', '-c', '1', '-W', '2', a1b]);
@@ -222,9 +251,22 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     assert.equal((await routes(h1.lab)).some((r) => r.dst === '10.1.3.0/24'), false, 'h1 removed its blackhole');
 
     await h2.docker.docker(['rm', '-f', 'c2']);
+    await waitFor(async () => (await bgpRoute(h1.lab, '10.1.2.1')) === undefined, { what: '10.1.2.1/32 withdrawn at h1 after rm', timeoutMs: 20_000 });
     await h2.docker.docker(['network', 'rm', `n-${h2.driver}`]);
     await waitFor(async () => (await bgpRoute(h1.lab, h2.subnet)) === undefined, { what: `${h2.subnet} withdrawn at h1`, timeoutMs: 20_000 });
     assert.ok((await routes(h1.lab)).some((r) => r.dst === FOREIGN && r.gateway === '10.0.0.2'), 'the foreign route survived');
+  });
+
+  it('installs a prefix two hosts advertise as one ECMP route, and shrinks it when one withdraws', async () => {
+    await h2.docker.docker(['network', 'create', '-d', h2.driver, '--ipam-driver', h2.driver, '--subnet', '10.1.7.0/24', 'anycast']);
+    const nexthops = async () => {
+      const { stdout } = await run('ip', ['-n', h1.lab.name, '-4', '-json', 'route', 'show', '10.1.7.0/24', 'proto', 'bgp']);
+      const r = (JSON.parse(stdout || '[]') as (JsonRoute & { nexthops?: { gateway: string }[] })[])[0];
+      return r === undefined ? [] : (r.nexthops?.map((n) => n.gateway) ?? [r.gateway]).sort();
+    };
+    await waitFor(nexthops, { what: '10.1.7.0/24 ECMP at h1', until: (n) => n.join() === '10.0.0.2,10.0.1.3', timeoutMs: 20_000, diagnostics: () => h1.lab.dumpLogs() });
+    await h2.docker.docker(['network', 'rm', 'anycast']);
+    await waitFor(nexthops, { what: '10.1.7.0/24 via h3 only at h1', until: (n) => n.join() === '10.0.1.3', timeoutMs: 20_000 });
   });
 
   it('a driver that stops withdraws its subnets at the other host; restarted, it clears its leftovers', async () => {
@@ -232,7 +274,7 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     await waitFor(async () => (await bgpRoute(h2.lab, h1.subnet)) === undefined, { what: `${h1.subnet} withdrawn at h2 after stop`, timeoutMs: 20_000 });
     assert.ok((await routes(h1.lab)).some((r) => r.dst === FOREIGN), 'the foreign route survived the stop');
     // Restarted: the previous run's routes of its protocol go (it keeps no state), nothing else.
-    const p = startPlugin(h1, h2);
+    const p = startPlugin(h1, h2, H1_EXTRA);
     await waitReady(h1, p, 2);
     const after = await routes(h1.lab);
     assert.equal(after.some((r) => r.protocol === '252'), false);
