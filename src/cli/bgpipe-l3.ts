@@ -8,18 +8,21 @@
  *   docker network create -d ipvlan --ipam-driver ipvlan --subnet 10.1.1.0/24 l3net
  *
  * Exit codes: 2 a bad option (the message names it), 1 could not start (interface missing, no
- * ipvlan for --mode l2, socket taken, BGP configuration refused). SIGTERM/SIGINT: the subnets are
- * withdrawn, every neighbour gets Cease, the socket goes; containers keep their links.
+ * ipvlan for --mode l2, socket taken, BGP configuration refused, state file unreadable).
+ * SIGTERM/SIGINT: the subnets are withdrawn, every neighbour gets Cease, the socket goes;
+ * containers keep their links, and the next start takes the networks back from the state file.
  */
+import { join } from 'node:path';
 import { ConfigError } from '../config/load.js';
 import { ContainerLinks } from '../dataplane/linux/container-links.js';
 import { EmbeddedSpeaker, l3DaemonSettings } from '../docker/l3/bgp.js';
 import { chooseDataplane, L3Dataplane } from '../docker/l3/dataplane.js';
 import { L3Driver } from '../docker/l3/driver.js';
 import { L3Ipam } from '../docker/l3/ipam.js';
+import { loadState, saveState } from '../docker/l3/state.js';
 import { driverName, L3OptionError, LINK_LOCAL_GATEWAY, parseL3Options, USAGE, type L3Options } from '../docker/l3/options.js';
 import { PluginServer } from '../docker/plugin-server.js';
-import { createLogger, type Logger } from '../util/log.js';
+import { createLogger } from '../util/log.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -42,14 +45,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     const kind = await chooseDataplane(o, links, log);
     const gateway = o.mode === 'l3' ? (o.gateway ?? LINK_LOCAL_GATEWAY) : o.gateway;
-    await removeLeftovers(links, log);
+    const statePath = join(o.stateDir, `${driverName(o.socketPath)}.json`);
+    const state = loadState(statePath);
     if (o.mode === 'l3') {
       speaker = new EmbeddedSpeaker(l3DaemonSettings(o), log);
       await speaker.start();
     }
     const ipam = new L3Ipam({ mode: o.mode, defaultSubnet: o.defaultSubnet, gateway });
     const dataplane = new L3Dataplane(kind, links, o, gateway ?? '');
-    const driver = new L3Driver(ipam, dataplane, speaker, o.hostRoutes, log);
+    const driver = new L3Driver(ipam, dataplane, speaker, o.hostRoutes, log, (s) => saveState(statePath, s));
+    await driver.restore(state);
     server = new PluginServer({
       socketPath: o.socketPath,
       implements: ['NetworkDriver', 'IpamDriver'],
@@ -58,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     server.handleAll(driver.handlers());
     await server.listen();
     log.info(
-      { driver: driverName(o.socketPath), socket: o.socketPath, mode: o.mode, dataplane: kind, mtu: o.mtu, gateway, hostInterface: o.hostInterface },
+      { driver: driverName(o.socketPath), socket: o.socketPath, state: statePath, mode: o.mode, dataplane: kind, mtu: o.mtu, gateway, hostInterface: o.hostInterface },
       `bgpipe-l3 ready: docker network create -d ${driverName(o.socketPath)} --ipam-driver ${driverName(o.socketPath)} --subnet CIDR NAME`,
     );
   } catch (e) {
@@ -81,18 +86,6 @@ async function main(argv: string[]): Promise<number> {
   await server.close();
   await speaker?.stop();
   return 0;
-}
-
-/**
- * Routes of our protocol found at start belong to networks of a previous run, which this
- * process does not know (it keeps no state): they would only block the same subnet's blackhole.
- * Only our protocol's routes are listed, so nothing else is touched.
- */
-async function removeLeftovers(links: ContainerLinks, log: Logger): Promise<void> {
-  const left = await links.ownRoutes();
-  if (left.length === 0) return;
-  log.warn({ routes: left.map((r) => r.prefix) }, 'removing host routes left by a previous run of bgpipe-l3');
-  for (const r of left) await links.deleteRoute(r);
 }
 
 main(process.argv.slice(2)).then(

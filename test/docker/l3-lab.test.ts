@@ -14,8 +14,8 @@
  * containers on h1 and h2 ping each other (and two on h1 each other) over plain routing; each
  * host has the other's subnet with proto bgp and never its own; a second network on one driver;
  * an overlapping subnet and an unknown -o refused; deleting a network and stopping a driver
- * withdraw at the other host; a foreign route on the fabric survives everything; bad options
- * exit non-zero naming the option. Every namespace, dockerd, container, plugin and socket is
+ * withdraw at the other host; a restarted driver takes its networks back from its state file;
+ * a foreign route on the fabric survives everything; bad options exit non-zero naming the option. Every namespace, dockerd, container, plugin and socket is
  * removed, also on failure.
  */
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +74,7 @@ function startPlugin(h: Host, peer: Host, extra: string[]): LabProcess {
       'nsenter', `--net=/run/netns/${h.lab.name}`, 'node', SCRIPT,
       '--host-interface', 'fab', '--ipvlan-subnet', h.subnet, '-s', h.driver, '--mtu', '1400',
       '--local-as', '65000', '--router-id', h.addr, '--peer', peer.addr, '--hold-time', '9', '-d', ...extra,
+      '--state-dir', join(h.lab.dir, 'state'),
     ],
     { label: `bgpipe-l3 ${h.driver}`, stdoutFile: h.log, stderrFile: h.log },
   );
@@ -269,15 +270,26 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     await waitFor(nexthops, { what: '10.1.7.0/24 via h3 only at h1', until: (n) => n.join() === '10.0.1.3', timeoutMs: 20_000 });
   });
 
-  it('a driver that stops withdraws its subnets at the other host; restarted, it clears its leftovers', async () => {
+  it('a driver that stops withdraws its subnets at the other host; restarted, it takes its networks back', async () => {
     await h1.plugin!.stop(5000);
     await waitFor(async () => (await bgpRoute(h2.lab, h1.subnet)) === undefined, { what: `${h1.subnet} withdrawn at h2 after stop`, timeoutMs: 20_000 });
     assert.ok((await routes(h1.lab)).some((r) => r.dst === FOREIGN), 'the foreign route survived the stop');
-    // Restarted: the previous run's routes of its protocol go (it keeps no state), nothing else.
+    // A route of the driver's protocol that no saved network accounts for (a lost state file).
+    await run('ip', ['-n', h1.lab.name, 'route', 'add', '10.1.99.0/24', 'dev', 'fab', 'proto', '252']);
+
+    // Docker replays nothing to a driver that comes back: n1, its pool and c1 come from the state file.
     const p = startPlugin(h1, h2, H1_EXTRA);
     await waitReady(h1, p, 2);
+    const r = await waitFor(() => bgpRoute(h2.lab, h1.subnet), { what: `${h1.subnet} advertised again after restart`, timeoutMs: 20_000 });
+    assert.equal(r?.gateway, h1.addr);
     const after = await routes(h1.lab);
-    assert.equal(after.some((r) => r.protocol === '252'), false);
-    assert.ok(after.some((r) => r.dst === FOREIGN), 'the foreign route survived the restart');
+    assert.equal(after.some((x) => x.dst === '10.1.99.0/24'), false, 'the unaccounted route of protocol 252 is gone');
+    assert.ok(after.some((x) => x.dst === '10.1.1.1' && x.protocol === '252'), 'c1 keeps its host route');
+    assert.ok(after.some((x) => x.dst === h1.subnet && x.type === 'blackhole'), 'the subnet keeps its blackhole');
+    assert.ok(after.some((x) => x.dst === FOREIGN), 'the foreign route survived the restart');
+    // The restored pool hands out the address c1b released, and the new container reaches c1.
+    const c3 = (await h1.docker.docker(['run', '-d', '--network', `n-${h1.driver}`, 'bb', 'sleep', '600'])).stdout.trim();
+    assert.equal((await h1.docker.docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', c3])).stdout.trim(), '10.1.1.2');
+    await h1.docker.docker(['exec', c3, 'ping', '-c', '1', '-W', '2', '10.1.1.1']);
   });
 });

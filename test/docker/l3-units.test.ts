@@ -10,6 +10,10 @@ import { bgpToml, l3DaemonSettings } from '../../src/docker/l3/bgp.js';
 import { L3Ipam } from '../../src/docker/l3/ipam.js';
 import { linkNames } from '../../src/docker/l3/dataplane.js';
 import { parsePrefixText } from '../../src/config/address.js';
+import { EMPTY_STATE, loadState, saveState } from '../../src/docker/l3/state.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BGP = ['--local-as', '65000', '--router-id', '192.168.1.248'];
 
@@ -120,5 +124,32 @@ describe('bgpipe-l3 IPAM', () => {
     const n = linkNames('3f80ed802a3c9047ff5bc5ed8880c4a30489c6317d3df989104865d80027760d');
     assert.deepEqual(n, { host: 'bl3h3f80ed802a3', container: 'bl3c3f80ed802a3' });
     assert.ok(n.host.length <= 15);
+  });
+});
+
+describe('bgpipe-l3 state file', () => {
+  it('round-trips the IPAM pools, starts empty without a file, and names a file that is not its own', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), `bgpl3-state-${process.pid}-`));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'sub', 'l3.json');
+    assert.deepEqual(loadState(path), EMPTY_STATE);
+    const ipam = new L3Ipam({ mode: 'l3', defaultSubnet: parsePrefixText('10.1.1.0/24')!, gateway: '169.254.1.1' });
+    ipam.requestPool({ Pool: '10.1.2.0/24' });
+    ipam.requestAddress({ PoolID: '10.1.2.0/24' });
+    ipam.requestAddress({ PoolID: '10.1.2.0/24' });
+    ipam.releaseAddress({ PoolID: '10.1.2.0/24', Address: '10.1.2.1' });
+    const network = { id: 'n1', subnet: '10.1.2.0/24', gateway: '169.254.1.1', endpoints: [{ id: 'e1', address: '10.1.2.2', joined: true }] };
+    saveState(path, { version: 1, pools: ipam.snapshot(), networks: [network] });
+    const back = loadState(path);
+    assert.deepEqual(back.networks, [network]);
+    const again = new L3Ipam({ mode: 'l3', defaultSubnet: parsePrefixText('10.1.1.0/24')!, gateway: '169.254.1.1' });
+    again.restore(back.pools);
+    assert.deepEqual(again.requestAddress({ PoolID: '10.1.2.0/24' }), { Address: '10.1.2.1/32', Data: {} });
+    assert.deepEqual(again.requestAddress({ PoolID: '10.1.2.0/24' }), { Address: '10.1.2.3/32', Data: {} });
+    assert.throws(() => again.requestPool({ Pool: '10.1.2.0/25' }), /overlaps/);
+    writeFileSync(path, '{"version":2}');
+    assert.throws(() => loadState(path), (e: Error) => e.message.startsWith(`${path}: not a bgpipe-l3 state file`));
+    writeFileSync(path, 'garbage');
+    assert.throws(() => loadState(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
   });
 });

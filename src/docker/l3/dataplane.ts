@@ -12,8 +12,9 @@
  * ContainerLinks; nothing here runs a command itself.
  */
 import type { Logger } from '../../util/log.js';
-import { ContainerLinks } from '../../dataplane/linux/container-links.js';
+import { ContainerLinks, LinkError, type OwnRoute } from '../../dataplane/linux/container-links.js';
 import type { L3Options } from './options.js';
+import type { NetworkState } from './state.js';
 
 export type DataplaneKind = 'ipvlan-l3' | 'ipvlan-l2' | 'veth';
 
@@ -44,6 +45,15 @@ export async function chooseDataplane(o: L3Options, links: ContainerLinks, log: 
   if (o.dataplane === 'ipvlan') throw new Error(`--dataplane ipvlan: ${why}; use --dataplane auto or veth`);
   log.warn({ reason: why }, 'ipvlan unavailable: containers get routed veth links instead');
   return 'veth';
+}
+
+/** A route or link that is there already is what a restore wants. */
+async function mayExist(p: Promise<void>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof LinkError && /File exists/i.test(e.kernelMessage))) throw e;
+  }
 }
 
 export class L3Dataplane {
@@ -99,6 +109,39 @@ export class L3Dataplane {
       StaticRoutes: [{ Destination: '0.0.0.0/0', RouteType: 1, NextHop: '' }],
       DisableGatewayService: true,
     };
+  }
+
+  /**
+   * After a restart: the network's routes as createNetwork made them (kept if still there), and
+   * whether a joined container is still plugged in (its host end exists; its /32 is put back).
+   */
+  async restoreNetwork(subnet: string): Promise<void> {
+    if (this.kind !== 'ipvlan-l2') await mayExist(this.createNetwork(subnet));
+  }
+
+  async restoreEndpoint(endpointId: string, address: string): Promise<boolean> {
+    if (this.kind !== 'veth') return true; // the ipvlan slave is in the container: nothing on the host
+    const { host } = linkNames(endpointId);
+    if (!(await this.links.linkExists(host))) return false;
+    await mayExist(this.links.addDeviceRoute(`${address}/32`, host));
+    return true;
+  }
+
+  /**
+   * Routes of our protocol that none of `networks` accounts for: left by a run whose state is
+   * lost, or by a container that went while we were down. Only our protocol's routes are listed.
+   */
+  async removeLeftovers(networks: readonly NetworkState[], log: Logger): Promise<void> {
+    const keep = new Set<string>();
+    for (const n of networks) {
+      keep.add(`blackhole ${n.subnet}`);
+      for (const e of n.endpoints) if (e.joined) keep.add(`unicast ${e.address}/32 ${linkNames(e.id).host}`);
+    }
+    const key = (r: OwnRoute) => (r.type === 'blackhole' ? `blackhole ${r.prefix}` : `unicast ${r.prefix} ${r.dev ?? ''}`);
+    const left = (await this.links.ownRoutes()).filter((r) => !keep.has(key(r)));
+    if (left.length === 0) return;
+    log.warn({ routes: left.map((r) => r.prefix) }, 'removing host routes of bgpipe-l3 that no known network accounts for');
+    for (const r of left) await this.links.deleteRoute(r);
   }
 
   /** Removes what join made; a link or route already gone is fine. */

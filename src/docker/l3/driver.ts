@@ -13,6 +13,7 @@ import { PluginError, type PluginHandler, type PluginRequest } from '../plugin-s
 import type { Announcer } from './bgp.js';
 import type { L3Dataplane } from './dataplane.js';
 import type { L3Ipam } from './ipam.js';
+import type { L3State } from './state.js';
 
 interface Endpoint {
   readonly id: string;
@@ -39,20 +40,64 @@ export class L3Driver {
     private readonly bgp: Announcer | undefined,
     private readonly hostRoutes: boolean,
     private readonly log: Logger,
+    /** Called with the new state after every change Docker made (the state file). */
+    private readonly save: (state: L3State) => void = () => undefined,
   ) {}
+
+  /** Networks, endpoints and pools, as the state file holds them. */
+  snapshot(): L3State {
+    return {
+      version: 1,
+      pools: this.ipam.snapshot(),
+      networks: [...this.networks.values()].map((n) => ({ id: n.id, subnet: n.subnet, gateway: n.gateway, endpoints: [...n.endpoints.values()].map((e) => ({ ...e })) })),
+    };
+  }
+
+  /**
+   * Takes back a previous run's networks: pools, the subnets' routes and advertisements, the
+   * containers still plugged in (a container that went while we were down is forgotten); then
+   * removes routes of ours that nothing accounts for.
+   */
+  async restore(state: L3State): Promise<void> {
+    this.ipam.restore(state.pools);
+    for (const n of state.networks) {
+      const net: Network = { id: n.id, subnet: n.subnet, gateway: n.gateway, endpoints: new Map() };
+      await this.dataplane.restoreNetwork(net.subnet);
+      for (const e of n.endpoints) {
+        const joined = e.joined && (await this.dataplane.restoreEndpoint(e.id, e.address));
+        net.endpoints.set(e.id, { id: e.id, address: e.address, joined });
+        if (joined && this.hostRoutes) this.bgp?.announce(`${e.address}/32`);
+      }
+      this.networks.set(net.id, net);
+      this.bgp?.announce(net.subnet);
+    }
+    await this.dataplane.removeLeftovers(this.snapshot().networks, this.log);
+    if (state.networks.length > 0) this.log.info({ networks: this.describe() }, 'networks of the previous run restored');
+  }
 
   /** Every call Docker makes, for the plugin server. */
   handlers(): Record<string, PluginHandler> {
     const ipam = this.ipam;
+    // Calls that change what the state file holds save it before Docker hears the answer.
+    const saved = (h: PluginHandler): PluginHandler => async (b, call) => {
+      const reply = await h(b, call);
+      try {
+        this.save(this.snapshot());
+      } catch (e) {
+        // The change is made and Docker must hear so; the next change rewrites the whole file.
+        this.log.error({ error: (e as Error).message, call }, 'cannot write the state file');
+      }
+      return reply;
+    };
     return {
       'NetworkDriver.GetCapabilities': () => ({ Scope: 'local', ConnectivityScope: 'local' }),
-      'NetworkDriver.CreateNetwork': (b) => this.createNetwork(b),
-      'NetworkDriver.DeleteNetwork': (b) => this.deleteNetwork(b),
-      'NetworkDriver.CreateEndpoint': (b) => this.createEndpoint(b),
+      'NetworkDriver.CreateNetwork': saved((b) => this.createNetwork(b)),
+      'NetworkDriver.DeleteNetwork': saved((b) => this.deleteNetwork(b)),
+      'NetworkDriver.CreateEndpoint': saved((b) => this.createEndpoint(b)),
       'NetworkDriver.EndpointOperInfo': (b) => ({ Value: this.operInfo(b) }),
-      'NetworkDriver.DeleteEndpoint': (b) => this.deleteEndpoint(b),
-      'NetworkDriver.Join': (b) => this.join(b),
-      'NetworkDriver.Leave': (b) => this.leave(b),
+      'NetworkDriver.DeleteEndpoint': saved((b) => this.deleteEndpoint(b)),
+      'NetworkDriver.Join': saved((b) => this.join(b)),
+      'NetworkDriver.Leave': saved((b) => this.leave(b)),
       'NetworkDriver.ProgramExternalConnectivity': () => ({}),
       'NetworkDriver.RevokeExternalConnectivity': () => ({}),
       'NetworkDriver.DiscoverNew': () => ({}),
@@ -61,10 +106,10 @@ export class L3Driver {
       'NetworkDriver.FreeNetwork': () => ({}),
       'IpamDriver.GetCapabilities': () => ipam.capabilities(),
       'IpamDriver.GetDefaultAddressSpaces': () => ipam.defaultAddressSpaces(),
-      'IpamDriver.RequestPool': (b) => ipam.requestPool(b),
-      'IpamDriver.ReleasePool': (b) => ipam.releasePool(b),
-      'IpamDriver.RequestAddress': (b) => ipam.requestAddress(b),
-      'IpamDriver.ReleaseAddress': (b) => ipam.releaseAddress(b),
+      'IpamDriver.RequestPool': saved((b) => ipam.requestPool(b)),
+      'IpamDriver.ReleasePool': saved((b) => ipam.releasePool(b)),
+      'IpamDriver.RequestAddress': saved((b) => ipam.requestAddress(b)),
+      'IpamDriver.ReleaseAddress': saved((b) => ipam.releaseAddress(b)),
     };
   }
 

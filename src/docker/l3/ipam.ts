@@ -12,6 +12,7 @@
  */
 import { parsePrefixText, type ParsedPrefix } from '../../config/address.js';
 import { PluginError } from '../plugin-server.js';
+import type { PoolState } from './state.js';
 
 /** Docker's key for a gateway supplied by the IPAM driver (libnetwork netlabel.Gateway). */
 const GATEWAY_DATA_KEY = 'com.docker.network.gateway';
@@ -64,16 +65,8 @@ export class L3Ipam {
         throw new PluginError(`subnet ${subnet.text}${which} overlaps ${p.subnet.text} of another network of this driver`);
       }
     }
-    const base = num(subnet.bytes);
-    const size = 2 ** (32 - subnet.length);
-    const pool: Pool = {
-      id: subnet.text,
-      subnet,
-      first: base + 1,
-      last: base + size - 2,
-      used: new Set(),
-      gateway: this.settings.mode === 'l3' ? this.settings.gateway! : (this.settings.gateway ?? text(base + 1)),
-    };
+    const gateway = this.settings.mode === 'l3' ? this.settings.gateway! : (this.settings.gateway ?? text(num(subnet.bytes) + 1));
+    const pool = newPool(subnet.text, subnet, gateway, new Set());
     if (this.settings.mode === 'l2') {
       const gw = num(parsePrefixText(pool.gateway)!.bytes);
       if (gw < pool.first || gw > pool.last) throw new PluginError(`gateway ${pool.gateway} (--gateway of bgpipe-l3) is not a host address of ${subnet.text}`);
@@ -128,11 +121,36 @@ export class L3Ipam {
     return {};
   }
 
+  /** The pools as saved in the state file. */
+  snapshot(): PoolState[] {
+    return [...this.pools.values()].map((p) => ({ id: p.id, subnet: p.subnet.text, gateway: p.gateway, used: [...p.used].sort((a, b) => a - b).map(text) }));
+  }
+
+  /** Pools of a previous run (Docker does not ask for them again). */
+  restore(pools: readonly PoolState[]): void {
+    for (const s of pools) {
+      const subnet = parsePrefixText(s.subnet);
+      if (subnet === undefined || subnet.version !== 4) continue;
+      const used = new Set<number>();
+      for (const a of s.used) {
+        const p = parsePrefixText(a);
+        if (p !== undefined && p.version === 4) used.add(num(p.bytes));
+      }
+      this.pools.set(s.id, newPool(s.id, subnet, s.gateway, used));
+    }
+  }
+
   private pool(id: unknown): Pool {
     const pool = this.pools.get(str(id));
     if (pool === undefined) throw new PluginError(`unknown pool ${JSON.stringify(id)}`);
     return pool;
   }
+}
+
+/** Host addresses run from the first after the network address to the last before broadcast. */
+function newPool(id: string, subnet: ParsedPrefix, gateway: string, used: Set<number>): Pool {
+  const base = num(subnet.bytes);
+  return { id, subnet, first: base + 1, last: base + 2 ** (32 - subnet.length) - 2, used, gateway };
 }
 
 export function overlaps(a: ParsedPrefix, b: ParsedPrefix): boolean {

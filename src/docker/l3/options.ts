@@ -55,6 +55,8 @@ export interface L3Options {
   };
   /** Route protocol number of the driver's own host routes. */
   readonly routeProtocol: number;
+  /** Where `<driver name>.json` keeps networks, pools and containers across restarts. */
+  readonly stateDir: string;
 }
 
 export const PLUGIN_DIR = '/run/docker/plugins';
@@ -74,6 +76,7 @@ Docker network + IPAM driver (libnetwork remote API): routed container subnets o
   --dataplane D           auto (default: ipvlan if the kernel has it, else routed veth), ipvlan, veth
   --host-routes           also advertise every container's /32
   -s, --socket NAME|PATH  plugin socket (default ipvlan.sock in ${PLUGIN_DIR}: driver "ipvlan")
+  --state-dir DIR         networks kept across restarts in DIR/NAME.json (default /var/lib/bgpipe-l3)
   -d, --debug             debug logging
 BGP (embedded speaker; learned routes go into the main table with proto bgp):
   --local-as AS           local AS (required unless --bgp-config)
@@ -123,6 +126,7 @@ export function parseL3Options(argv: readonly string[]): L3Options {
         'hold-time': { type: 'string' },
         'bgp-config': { type: 'string' },
         'route-protocol': { type: 'string', default: String(DEFAULT_ROUTE_PROTOCOL) },
+        'state-dir': { type: 'string', default: '/var/lib/bgpipe-l3' },
       },
     }).values;
   } catch (e) {
@@ -182,6 +186,7 @@ export function parseL3Options(argv: readonly string[]): L3Options {
     if (localAs === undefined) throw new L3OptionError('--local-as', 'required in l3 mode (or give --bgp-config)');
     if (routerId === undefined) throw new L3OptionError('--router-id', 'required in l3 mode (or give --bgp-config)');
   }
+  if (v['state-dir'] === '') throw new L3OptionError('--state-dir', 'expected a directory');
   const routeProtocol = integer('--route-protocol', v['route-protocol'], 5, 255);
   if (routeProtocol === 186) throw new L3OptionError('--route-protocol', '186 (bgp) is the protocol of the learned routes; choose another');
 
@@ -197,6 +202,7 @@ export function parseL3Options(argv: readonly string[]): L3Options {
     hostRoutes: v['host-routes'],
     bgp: { configFile, localAs, routerId, port, listenAddresses, peers, holdTime },
     routeProtocol,
+    stateDir: v['state-dir'],
   };
 }
 
