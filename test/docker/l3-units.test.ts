@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { parseL3Options, driverName, L3OptionError } from '../../src/docker/l3/options.js';
 import { bgpToml, l3DaemonSettings } from '../../src/docker/l3/bgp.js';
 import { L3Ipam } from '../../src/docker/l3/ipam.js';
-import { linkNames } from '../../src/docker/l3/dataplane.js';
+import { chooseDataplane, L3Dataplane, linkNames } from '../../src/docker/l3/dataplane.js';
+import type { ContainerLinks } from '../../src/dataplane/linux/container-links.js';
 import { parsePrefixText } from '../../src/config/address.js';
 import { EMPTY_STATE, loadState, saveState } from '../../src/docker/l3/state.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,5 +152,65 @@ describe('bgpipe-l3 state file', () => {
     assert.throws(() => loadState(path), (e: Error) => e.message.startsWith(`${path}: not a bgpipe-l3 state file`));
     writeFileSync(path, 'garbage');
     assert.throws(() => loadState(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
+  });
+});
+
+/**
+ * The ipvlan path cannot run on this kernel (no ipvlan): its decisions and Join replies are
+ * checked here over a recording stand-in for ContainerLinks; only the lab proves real links.
+ */
+describe('bgpipe-l3 dataplane choice and Join replies (recording links)', () => {
+  const silent = { warn: () => undefined } as unknown as Parameters<typeof chooseDataplane>[2];
+  function fakeLinks(ipvlan: boolean, calls: string[] = []): ContainerLinks {
+    return {
+      linkExists: async (name: string) => name === 'eth1',
+      probeIpvlan: async () => (ipvlan ? undefined : 'Error: Unknown device type.'),
+      createIpvlan: async (name: string, parent: string, mode: string, mtu: number) => void calls.push(`ipvlan ${name} ${parent} ${mode} ${mtu}`),
+      createRoutedVeth: async (host: string, peer: string, mtu: number, gw: string) => void calls.push(`veth ${host} ${peer} ${mtu} ${gw}`),
+      addDeviceRoute: async (prefix: string, dev: string) => void calls.push(`route ${prefix} ${dev}`),
+      enableForwarding: () => void calls.push('forwarding'),
+      addBlackhole: async (prefix: string) => void calls.push(`blackhole ${prefix}`),
+      deleteLink: async (name: string) => void calls.push(`del ${name}`),
+      deleteRoute: async (r: { prefix: string }) => void calls.push(`unroute ${r.prefix}`),
+    } as unknown as ContainerLinks;
+  }
+  const opts = (extra: string[]) => parseL3Options(['--host-interface', 'eth1', '--mtu', '9000', ...extra]);
+
+  it('ipvlan where the kernel has it, routed veth where not, a clear error where neither fits', async () => {
+    assert.equal(await chooseDataplane(opts(BGP), fakeLinks(true), silent), 'ipvlan-l3');
+    assert.equal(await chooseDataplane(opts(['--mode', 'l2']), fakeLinks(true), silent), 'ipvlan-l2');
+    assert.equal(await chooseDataplane(opts([...BGP, '--dataplane', 'veth']), fakeLinks(true), silent), 'veth');
+    assert.equal(await chooseDataplane(opts(BGP), fakeLinks(false), silent), 'veth');
+    await assert.rejects(chooseDataplane(opts(['--mode', 'l2']), fakeLinks(false), silent), /--mode l2 needs ipvlan and this kernel has no ipvlan \(ip link add type ipvlan: Error: Unknown device type\.\)/);
+    await assert.rejects(chooseDataplane(opts([...BGP, '--dataplane', 'ipvlan']), fakeLinks(false), silent), /^Error: --dataplane ipvlan: this kernel has no ipvlan/);
+    await assert.rejects(chooseDataplane(parseL3Options([...BGP, '--host-interface', 'eth9']), fakeLinks(true), silent), /--host-interface: no interface eth9/);
+  });
+
+  it('Join: ipvlan L3 answers a connected default route and no gateway bridge; L2 the gateway; veth the link-local gateway', async () => {
+    const eid = 'abcdef0123456789'.repeat(4);
+    const calls: string[] = [];
+    const l3 = new L3Dataplane('ipvlan-l3', fakeLinks(true, calls), opts(BGP), '169.254.1.1');
+    assert.deepEqual(await l3.join(eid, '10.1.1.5', ''), {
+      InterfaceName: { SrcName: 'bl3cabcdef01234', DstPrefix: 'eth' }, Gateway: '', StaticRoutes: [{ Destination: '0.0.0.0/0', RouteType: 1, NextHop: '' }], DisableGatewayService: true,
+    });
+    const l2 = new L3Dataplane('ipvlan-l2', fakeLinks(true, calls), opts(['--mode', 'l2']), '');
+    assert.deepEqual(await l2.join(eid, '10.1.1.5', '10.1.1.1'), { InterfaceName: { SrcName: 'bl3cabcdef01234', DstPrefix: 'eth' }, Gateway: '10.1.1.1', StaticRoutes: [], DisableGatewayService: false });
+    await l2.createNetwork('10.1.1.0/24');
+    const veth = new L3Dataplane('veth', fakeLinks(false, calls), opts(BGP), '169.254.1.1');
+    assert.deepEqual(await veth.join(eid, '10.1.1.5', ''), {
+      InterfaceName: { SrcName: 'bl3cabcdef01234', DstPrefix: 'eth' }, Gateway: '169.254.1.1', StaticRoutes: [{ Destination: '169.254.1.1/32', RouteType: 1, NextHop: '' }], DisableGatewayService: false,
+    });
+    await l3.leave(eid, '10.1.1.5');
+    await veth.leave(eid, '10.1.1.5');
+    assert.deepEqual(calls, [
+      'ipvlan bl3cabcdef01234 eth1 l3 9000',
+      'ipvlan bl3cabcdef01234 eth1 l2 9000',
+      // l2 is not routed: no forwarding, no blackhole
+      'veth bl3habcdef01234 bl3cabcdef01234 9000 169.254.1.1',
+      'route 10.1.1.5/32 bl3habcdef01234',
+      'del bl3cabcdef01234',
+      'unroute 10.1.1.5/32',
+      'del bl3habcdef01234',
+    ]);
   });
 });
