@@ -54,6 +54,7 @@ export interface ContainerInspect {
   State: {
     Status: string;
     Running: boolean;
+    Paused?: boolean;
     Health?: { Status: string };
   };
   Config?: { Healthcheck?: { Test?: string[] }; StopSignal?: string; Labels?: Record<string, string> };

@@ -1,0 +1,85 @@
+/**
+ * bgplb as a whole: the BGP speaker, the persisted state, the Docker event watcher (health gate,
+ * drain, gateway bridges) and the remote-plugin socket. Start-up follows docker-bgp-lb v1.8:
+ * BGP first, then the event watcher in the background (it retries until the Docker API
+ * answers), then the saved networks' bridges, then the socket, so Docker never calls a plugin
+ * that has not restored its networks yet.
+ */
+import type { Logger } from '../../util/log.js';
+import { LbBridges } from '../../dataplane/linux/lb-bridge.js';
+import { EngineClient, type EventWatch } from '../engine-client.js';
+import { PluginServer } from '../plugin-server.js';
+import { EndpointRoutes } from './endpoint-routes.js';
+import { Gateways } from './gateways.js';
+import { HealthGate } from './health-gate.js';
+import { ipamHandlers } from './ipam.js';
+import { NetworkDriver } from './network-driver.js';
+import type { BgplbSettings } from './settings.js';
+import { Speaker } from './speaker.js';
+import { PluginState } from './state.js';
+
+export class Bgplb {
+  readonly speaker: Speaker;
+  readonly state: PluginState;
+  readonly gate: HealthGate;
+  readonly gateways: Gateways;
+  readonly server: PluginServer;
+  private watch: EventWatch | undefined;
+
+  constructor(
+    readonly settings: BgplbSettings,
+    private readonly log: Logger,
+    readonly engine: EngineClient = new EngineClient(),
+    bridges: LbBridges = new LbBridges(),
+  ) {
+    this.speaker = new Speaker(settings, log);
+    // Swarm (global scope) re-creates networks itself: no state is restored (v1.8).
+    this.state = new PluginState(settings.globalScope ? undefined : settings.stateFile);
+    const routes = new EndpointRoutes(this.state, bridges, this.speaker, log);
+    this.gate = new HealthGate(engine, this.state, routes, settings, log);
+    this.gateways = new Gateways(engine, this.speaker, log);
+    const driver = new NetworkDriver(this.state, bridges, routes, settings.globalScope ? 'global' : 'local', log, this.gate);
+    this.server = new PluginServer({ socketPath: settings.socketPath, implements: ['NetworkDriver', 'IpamDriver'], log: pluginLog(log) });
+    this.server.handleAll(ipamHandlers).handleAll(driver.handlers());
+    this.restore = () => driver.restoreBridges();
+  }
+
+  private readonly restore: () => Promise<void>;
+
+  async start(): Promise<void> {
+    const s = this.settings;
+    this.log.info({ routerId: s.routerId, as: s.localAs, peers: s.peers, socket: s.socketPath }, 'bgplb starting');
+    this.state.load();
+    await this.speaker.start();
+    this.watch = this.engine.watchEvents((e) => {
+      this.gate.onEvent(e);
+      this.gateways.onEvent(e);
+    }, {
+      filters: { type: ['container', 'network'], event: [...HealthGate.containerActions, 'create', 'connect', 'disconnect'] },
+      onConnect: () => {
+        this.log.info('docker event stream connected');
+        this.gate.resync();
+        this.gateways.sync().catch((e: unknown) => this.log.warn({ error: (e as Error).message }, 'gateway networks: cannot list'));
+      },
+      onError: (e) => this.log.warn({ error: e.message }, 'docker event stream lost, retrying'),
+    });
+    await this.restore();
+    await this.server.listen();
+    this.log.info({ socket: s.socketPath, networks: this.state.networks.size, endpoints: this.state.endpoints.size }, 'bgplb serving');
+  }
+
+  async stop(): Promise<void> {
+    this.watch?.close();
+    this.gate.close();
+    await this.server.close();
+    await this.gate.idle();
+    await this.speaker.stop();
+  }
+}
+
+function pluginLog(log: Logger): { debug(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void } {
+  return {
+    debug: (m, f) => log.debug(f ?? {}, m),
+    warn: (m, f) => log.warn(f ?? {}, m),
+  };
+}

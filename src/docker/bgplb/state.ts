@@ -1,0 +1,77 @@
+/**
+ * What survives a plugin restart: the networks (id, bridge, pools) and the endpoints (addresses,
+ * host veth, container once known). docker-bgp-lb v1.8 keeps only network ids, so after a
+ * restart Leave fails for older containers and their routes are never re-advertised; bgpipe
+ * keeps enough to do both. Written atomically (temp file + rename) on every change.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface NetworkRecord {
+  readonly id: string;
+  readonly bridge: string;
+}
+
+export interface EndpointRecord {
+  readonly networkId: string;
+  readonly endpointId: string;
+  /** Without prefix length; undefined when Docker gave none (or 0.0.0.0, IPv6-only mode). */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  /** Host end of the veth pair, once joined. */
+  vethOuter?: string;
+  /** The container, once Docker has told us (network connect event or inspect). */
+  containerId?: string;
+  /** Leave (or DeleteEndpoint) came: never in service again. */
+  left?: boolean;
+}
+
+interface StateFile {
+  version: 1;
+  networks: NetworkRecord[];
+  endpoints: EndpointRecord[];
+}
+
+export class PluginState {
+  readonly networks = new Map<string, NetworkRecord>();
+  /** key: endpoint id. */
+  readonly endpoints = new Map<string, EndpointRecord>();
+
+  constructor(private readonly file: string | undefined) {}
+
+  /** Read the file; a missing file is an empty state, a corrupt one an error naming it. */
+  load(): void {
+    if (this.file === undefined) return;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    let data: StateFile;
+    try {
+      data = JSON.parse(text) as StateFile;
+    } catch (e) {
+      throw new Error(`state file ${this.file}: ${(e as Error).message}`);
+    }
+    if (data.version !== 1 || !Array.isArray(data.networks) || !Array.isArray(data.endpoints)) {
+      throw new Error(`state file ${this.file}: not a bgplb state (version 1)`);
+    }
+    for (const n of data.networks) this.networks.set(n.id, n);
+    for (const e of data.endpoints) this.endpoints.set(e.endpointId, e);
+  }
+
+  save(): void {
+    if (this.file === undefined) return;
+    const data: StateFile = { version: 1, networks: [...this.networks.values()], endpoints: [...this.endpoints.values()] };
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(data, null, 1)}\n`);
+    renameSync(tmp, this.file);
+  }
+
+  endpointsOf(networkId: string): EndpointRecord[] {
+    return [...this.endpoints.values()].filter((e) => e.networkId === networkId);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * bgplb with the real engine: two "hosts" (namespaces, each with dockerd 20.10, the busybox
+ * image and its own bgplb) under one upstream router, a real gobgpd with the seed README's
+ * dynamic-neighbors config (plus ipv6-unicast in the peer group, without which no router takes
+ * the /128s). Both hosts run the same LB service (10.0.0.101/32, 2001:db8:0:1::101/128), so the
+ * router holds two equal paths. Then: a bad subnet, health flips, plugin restart, the SIGUSR2
+ * drain's timing, gateway bridges, teardown.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createLab, run, type Lab } from '../interop/lib/netns.js';
+import { startGobgpd, type Gobgpd } from '../interop/lib/gobgpd.js';
+import { waitFor } from '../interop/lib/wait.js';
+import type { Route } from '../interop/lib/types.js';
+import { startHost, startPlugin, stopHost, type LbHost } from './lib/bgplb-lab.js';
+
+const V4 = '10.0.0.101/32';
+const V6 = '2001:db8:0:1::101/128';
+
+function seedToml(): string {
+  // The seed README's gobgp.toml, for the test's addresses; ipv6-unicast added to the peer group.
+  return `
+[global.use-multiple-paths.config]
+  enabled = true
+
+[[peer-groups]]
+  [peer-groups.config]
+    peer-group-name = "bgp-lb"
+    peer-as = 65534
+  [peer-groups.timers.config]
+    idle-hold-time-after-reset = 1
+  [[peer-groups.afi-safis]]
+    [peer-groups.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+  [[peer-groups.afi-safis]]
+    [peer-groups.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"
+  [[peer-groups.afi-safis]]
+    [peer-groups.afi-safis.config]
+      afi-safi-name = "ipv4-flowspec"
+
+[[dynamic-neighbors]]
+  [dynamic-neighbors.config]
+    prefix = "10.98.0.0/16"
+    peer-group = "bgp-lb"
+`;
+}
+
+describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
+  let router: Lab;
+  let gobgp: Gobgpd;
+  const hosts: LbHost[] = [];
+  const logs = async (): Promise<string> => (await Promise.all([router.dumpLogs(), ...hosts.map((h) => h.lab.dumpLogs())])).join('\n');
+
+  const paths = async (family: 'ipv4-unicast' | 'ipv6-unicast', prefix: string): Promise<Route[]> =>
+    (await gobgp.routes(family)).filter((r) => r.prefix === prefix);
+  const nextHops = async (family: 'ipv4-unicast' | 'ipv6-unicast', prefix: string): Promise<string[]> =>
+    (await paths(family, prefix)).map((r) => r.nextHop).sort();
+  const waitNextHops = (family: 'ipv4-unicast' | 'ipv6-unicast', prefix: string, want: string[], timeoutMs = 15_000): Promise<string[]> =>
+    waitFor(() => nextHops(family, prefix), {
+      what: `${prefix} at gobgpd with next hops [${want.join(', ')}]`,
+      until: (v) => JSON.stringify(v) === JSON.stringify([...want].sort()),
+      timeoutMs,
+      intervalMs: 200,
+      diagnostics: logs,
+    });
+  const hostRoute = async (h: LbHost, prefix: string): Promise<string> =>
+    (await run('ip', ['-n', h.lab.name, ...(prefix.includes(':') ? ['-6'] : ['-4']), 'route', 'show', prefix])).stdout.trim();
+
+  /** An LB network with the seed's options, and a container on it with a file-based health check. */
+  const lbNetwork = async (h: LbHost, name: string): Promise<void> => {
+    await h.dockerd.docker(['network', 'create', '--driver', h.driver, '--ipam-driver', h.driver, '--subnet', V4, '--ipv6', '--ipam-opt', `v6subnet=${V6}`, name]);
+  };
+  const runService = async (h: LbHost, name: string, net: string, extra: string[] = []): Promise<string> =>
+    (
+      await h.dockerd.docker([
+        'run', '-d', '--name', name, '--network', net,
+        '--health-cmd', 'test -e /tmp/ok', '--health-interval', '1s', '--health-retries', '1', '--health-timeout', '1s',
+        '--stop-signal', 'SIGUSR2', '--stop-timeout', '30', ...extra,
+        'bb:latest', '/bin/sh', '-c', "touch /tmp/ok; trap 'exit 0' TERM; trap '' USR2; while true; do sleep 1; done",
+      ])
+    ).stdout.trim();
+
+  before(async () => {
+    router = await createLab('lbr');
+    const [h1, h2] = await Promise.all([startHost(router, 1), startHost(router, 2)]);
+    hosts.push(h1!, h2!);
+    gobgp = await startGobgpd(router, {
+      routerId: '10.98.0.1',
+      asn: 64512,
+      listenAddress: ['10.98.1.1', '10.98.2.1'],
+      neighbors: [],
+      extraToml: seedToml(),
+    });
+    await Promise.all(hosts.map((h) => startPlugin(h)));
+    for (const h of hosts) await gobgp.waitEstablished(h.address, 20_000);
+  });
+
+  after(async () => {
+    await Promise.allSettled(hosts.map((h) => stopHost(h)));
+    await router?.destroy();
+  });
+
+  it('refuses a /24 with the original message, and IPv6 without v6subnet', async () => {
+    const h = hosts[0]!;
+    const err = await h.dockerd.dockerFails(['network', 'create', '--driver', h.driver, '--ipam-driver', h.driver, '--subnet', '10.0.0.0/24', 'bad']);
+    assert.match(err, /only subnet mask \/32 is supported/);
+    const err6 = await h.dockerd.dockerFails(['network', 'create', '--driver', h.driver, '--ipam-driver', h.driver, '--subnet', '10.0.0.9/32', '--ipv6', '--subnet', '2001:db8::9/128', 'bad6']);
+    assert.match(err6, /IPv6 subnet is required/);
+    const none = (await h.dockerd.docker(['network', 'ls', '--format', '{{.Name}}'])).stdout;
+    assert.doesNotMatch(none, /bad/);
+  });
+
+  it('both hosts announce the service: two equal paths for the /32 and the /128', async () => {
+    for (const h of hosts) await lbNetwork(h, 'web1');
+    // The bridge exists as soon as the network does, named after the network id.
+    const id = (await hosts[0]!.dockerd.docker(['network', 'inspect', '-f', '{{.Id}}', 'web1'])).stdout.trim();
+    await run('ip', ['-n', hosts[0]!.lab.name, 'link', 'show', `bgplb-${id.slice(0, 9)}`]);
+    assert.deepEqual(await nextHops('ipv4-unicast', V4), [], 'nothing before a container runs');
+    for (const h of hosts) await runService(h, 'web1', 'web1');
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2']);
+    // Next hop ::ffff:ROUTER_ID; gobgp prints IPv4-mapped addresses as dotted quads (Go's net.IP).
+    await waitNextHops('ipv6-unicast', V6, ['10.98.1.2', '10.98.2.2']);
+    const v4 = await paths('ipv4-unicast', V4);
+    for (const p of v4) {
+      assert.deepEqual(p.asPath, [65534]);
+      assert.equal(p.origin, 'igp');
+    }
+    // Host route on the network's bridge, with bgplb's protocol.
+    assert.match(await hostRoute(hosts[0]!, V4), new RegExp(`^10\\.0\\.0\\.101 dev bgplb-${id.slice(0, 9)} proto 201`));
+    assert.match(await hostRoute(hosts[0]!, V6), /^2001:db8:0:1::101 dev bgplb-/);
+    // The container has the /32 on its eth.
+    const addr = (await hosts[0]!.dockerd.docker(['exec', 'web1', 'ip', '-4', 'addr', 'show'])).stdout;
+    assert.match(addr, /inet 10\.0\.0\.101\/32/);
+  });
+
+  it('health flips: unhealthy withdraws (route and host route), healthy re-advertises', async () => {
+    const h = hosts[0]!;
+    await h.dockerd.docker(['exec', 'web1', 'rm', '/tmp/ok']);
+    await waitNextHops('ipv4-unicast', V4, ['10.98.2.2']);
+    await waitNextHops('ipv6-unicast', V6, ['10.98.2.2']);
+    assert.equal(await hostRoute(h, V4), '');
+    await h.dockerd.docker(['exec', 'web1', 'touch', '/tmp/ok']);
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2']);
+    assert.match(await hostRoute(h, V4), /dev bgplb-/);
+  });
+
+  it('state survives a plugin restart: re-advertised, then Leave of the old container works', async () => {
+    const h = hosts[1]!;
+    await h.plugin!.stop();
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
+    const saved = JSON.parse(readFileSync(h.stateFile, 'utf8')) as { networks: unknown[]; endpoints: { containerId?: string }[] };
+    assert.equal(saved.networks.length, 1);
+    assert.equal(saved.endpoints.length, 1);
+    await startPlugin(h);
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2'], 20_000);
+    // A container from before the restart leaves cleanly: no "endpoint does not exist".
+    await h.dockerd.docker(['rm', '-f', 'web1']);
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
+    assert.equal(await hostRoute(h, V4), '');
+    const links = (await run('ip', ['-n', h.lab.name, '-o', 'link', 'show', 'type', 'veth'])).stdout;
+    assert.doesNotMatch(links, /master bgplb-/, 'the host end of the veth is gone');
+    assert.doesNotMatch(await h.dockerd.logs(), /endpoint does not exist/);
+  });
+
+  it('SIGUSR2 drain: withdrawn at once, SIGTERM 5 s later, route gone before the container gets it', async () => {
+    const h = hosts[0]!;
+    const events: Array<{ action: string; signal?: string; t: number }> = [];
+    const watch = h.dockerd.client.watchEvents(
+      (e) => events.push({ action: e.Action, signal: e.Actor.Attributes?.['signal'], t: Date.now() }),
+      { filters: { type: ['container'], container: ['web1'], event: ['kill', 'die'] } },
+    );
+    try {
+      await waitFor(() => h.dockerd.client.version(), { what: 'docker API' });
+      await new Promise((r) => setTimeout(r, 300)); // the event stream is open
+      const stopping = h.dockerd.docker(['stop', 'web1']);
+      const withdrawnAt = await waitFor(
+        async () => ((await nextHops('ipv4-unicast', V4)).includes('10.98.1.2') ? 0 : Date.now()),
+        { what: `${V4} from host 1 withdrawn`, intervalMs: 50, diagnostics: logs },
+      );
+      await stopping;
+      const usr2 = events.find((e) => e.action === 'kill' && e.signal === '12');
+      const term = events.find((e) => e.action === 'kill' && e.signal === '15');
+      assert.ok(usr2 !== undefined && term !== undefined, `kill events: ${JSON.stringify(events)}`);
+      assert.ok(withdrawnAt < term.t, 'the route left before SIGTERM');
+      assert.ok(withdrawnAt - usr2.t < 2000, `withdrawn ${withdrawnAt - usr2.t} ms after SIGUSR2`);
+      const delay = term.t - usr2.t;
+      assert.ok(delay >= 4500 && delay < 8000, `SIGTERM ${delay} ms after SIGUSR2`);
+      assert.ok(events.some((e) => e.action === 'die'), 'the container stopped on SIGTERM (no SIGKILL after 30 s)');
+      assert.equal(await hostRoute(h, V4), '');
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('a labelled gateway bridge is advertised with its prefixes while it exists', async () => {
+    const h = hosts[0]!;
+    await h.dockerd.docker([
+      'network', 'create', '--driver', 'bridge', '--subnet', '172.23.1.0/24', '--gateway', '172.23.1.1',
+      '--ipv6', '--subnet', '2001:db8:1::/64', '--gateway', '2001:db8:1::1',
+      '-o', 'com.docker.network.bridge.name=bgplb_gw', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false',
+      '--label', 'bgplb_advertise=true', 'bgplb_gwbridge',
+    ]);
+    await h.dockerd.docker(['network', 'create', '--driver', 'bridge', '--subnet', '172.24.1.0/24', 'plain']);
+    await waitNextHops('ipv4-unicast', '172.23.1.0/24', ['10.98.1.2']);
+    await waitNextHops('ipv6-unicast', '2001:db8:1::/64', ['10.98.1.2']);
+    assert.deepEqual(await nextHops('ipv4-unicast', '172.24.1.0/24'), [], 'an unlabelled network is not advertised');
+    await h.dockerd.docker(['network', 'rm', 'bgplb_gwbridge']);
+    await waitNextHops('ipv4-unicast', '172.23.1.0/24', []);
+    await waitNextHops('ipv6-unicast', '2001:db8:1::/64', []);
+  });
+
+  it('docker network rm removes the bridge and the state', async () => {
+    const h = hosts[1]!;
+    const id = (await h.dockerd.docker(['network', 'inspect', '-f', '{{.Id}}', 'web1'])).stdout.trim();
+    await h.dockerd.docker(['network', 'rm', 'web1']);
+    await assert.rejects(run('ip', ['-n', h.lab.name, 'link', 'show', `bgplb-${id.slice(0, 9)}`]));
+    const saved = JSON.parse(readFileSync(h.stateFile, 'utf8')) as { networks: unknown[] };
+    assert.equal(saved.networks.length, 0);
+    assert.ok(existsSync(`/run/docker/plugins/${h.driver}.sock`));
+  });
+});
