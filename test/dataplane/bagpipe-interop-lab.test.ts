@@ -31,7 +31,7 @@ interface JsonFdb {
   vni?: number;
 }
 
-describe('EVPN/VXLAN dataplane: a bgpiped host and a real bagpipe-bgp host (linux_vxlan) ping each other\'s containers', { timeout: 180_000 }, () => {
+describe('EVPN/VXLAN dataplane: a bgpiped host and a real bagpipe-bgp host (linux_vxlan) ping each other\'s containers', { timeout: 240_000 }, () => {
   let lab: VpnLab;
   let h1: Host, h2: Host;
   let bp: BagpipeBgp;
@@ -60,7 +60,7 @@ describe('EVPN/VXLAN dataplane: a bgpiped host and a real bagpipe-bgp host (linu
   const logs = async () => `${await lab.logs()}\n---- bagpipe-bgp ----\n${(await bp.logs()).split('\n').filter((l) => / (WARNING|ERROR) |Traceback|Error/.test(l)).slice(-40).join('\n')}`;
 
   it('both attach through their REST API; the sessions come up; ping crosses both ways', async () => {
-    await bp.waitEstablished('10.99.0.1', 30_000);
+    await bp.waitEstablished('10.99.0.1', 60_000);
     await lab.attach(c1, { ...common, vni: BGPIPED_VNI });
     // bagpipe-bgp never sets a port up (the networking-bagpipe agent or the CNI plugin does).
     await run('ip', ['-n', h2.lab.name, 'link', 'set', c2.port, 'up']);

@@ -224,10 +224,11 @@ export async function startBagpipe(lab: Lab, opts: BagpipeOptions): Promise<Bagp
     label: opts.localAddress,
   });
   const d = new BagpipeBgp(lab, proc, dir, configFile, logFile, opts.apiPort);
-  // The API answers 2–3 s after exec (about 1 s of it is Python imports).
+  // The API answers 2–3 s after exec on an idle machine (about 1 s of it is Python imports; the
+  // linux driver adds a privsep helper, another Python): seen past 20 s with other labs running.
   await waitReady(lab, proc, `${d.label} API at /ping`, async () => {
     const r = await d.api('GET', '/ping');
     if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-  }, 20_000);
+  }, 60_000);
   return d;
 }
