@@ -9,18 +9,9 @@ import { parseNetConf, readEnv, DEFAULT_API } from '../../src/cni/config.js';
 import { CniError } from '../../src/cni/errors.js';
 import { renderResult, parseResult, type CniResult } from '../../src/cni/version.js';
 import { runCommand } from '../../src/cni/plugin.js';
+import { SEED_CONF } from './seed.js';
 
-/** The seed README's /etc/cni/net.d/10-mynet.conf, with the `type` and `name` a runtime adds. */
-const SEED = {
-  name: 'mynet',
-  type: 'bagpipe',
-  importrt: '64512:90',
-  exportrt: '64512:90',
-  isGateway: false,
-  ipMasq: false,
-  mtu: '1500',
-  ipam: { type: 'host-local', subnet: '10.1.2.0/24', routes: [{ dst: '0.0.0.0/0' }] },
-};
+const SEED = SEED_CONF;
 
 function refusal(raw: Record<string, unknown>): CniError {
   try {

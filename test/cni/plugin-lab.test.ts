@@ -17,21 +17,13 @@ import { createLab, run, CommandError, type Lab } from '../interop/lib/netns.js'
 import { labFetch } from '../interop/lib/http.js';
 import { VpnLab, type Container, type Host } from '../dataplane/vpn-lab.js';
 import { hostIfName } from '../../src/cni/link.js';
+import { SEED_CONF } from './seed.js';
 
 const PLUGIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cni/main.js');
 const NET = `bgpt-cni-${process.pid}`;
 const LEASES = `/var/lib/cni/networks/${NET}`;
 /** The seed README's 10-mynet.conf as written; only the name is the test's own. */
-const SEED = {
-  name: NET,
-  type: 'bagpipe',
-  importrt: '64512:90',
-  exportrt: '64512:90',
-  isGateway: false,
-  ipMasq: false,
-  mtu: '1500',
-  ipam: { type: 'host-local', subnet: '10.1.2.0/24', routes: [{ dst: '0.0.0.0/0' }] },
-};
+const SEED = { ...SEED_CONF, name: NET };
 
 interface Pod {
   id: string;
