@@ -77,12 +77,17 @@ export class Bgpiped {
     throw new CniError(r.status >= 500 ? CniCode.TryAgainLater : CniCode.AttachRefused, `bgpiped refused the detach (${r.status}): ${text}`);
   }
 
-  /** Endpoints attached to `port` in EVPN instance `id` ([] when the instance does not exist). */
-  async endpoints(id: string, port: string): Promise<PortEndpoint[]> {
+  /** Every port of EVPN instance `id` with its endpoints ({} when the instance does not exist). */
+  async ports(id: string): Promise<Map<string, PortEndpoint[]>> {
     const r = await this.call('GET', `/looking-glass/vpns/instances/${encodeURIComponent(id)}/ports`);
-    if (r.status === 404) return [];
+    if (r.status === 404) return new Map();
     if (r.status !== 200) throw new CniError(CniCode.TryAgainLater, `bgpiped looking glass answered ${r.status}: ${Bgpiped.describe(r)}`);
     const ports = JSON.parse(r.body) as Record<string, { endpoints?: PortEndpoint[] }>;
-    return ports[port]?.endpoints ?? [];
+    return new Map(Object.entries(ports).map(([port, p]) => [port, p.endpoints ?? []]));
+  }
+
+  /** Endpoints attached to `port` in EVPN instance `id` ([] when the instance does not exist). */
+  async endpoints(id: string, port: string): Promise<PortEndpoint[]> {
+    return (await this.ports(id)).get(port) ?? [];
   }
 }

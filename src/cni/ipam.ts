@@ -107,6 +107,17 @@ export class Ipam {
     if (r.code !== 0) throw pluginError(this.conf.ipamType, 'DEL', r);
   }
 
+  /**
+   * GC (CNI 1.1) passed on when the IPAM plugin speaks 1.1.0; false when it does not
+   * (host-local 1.1.1 stops at 1.0.0 and keeps a lease until its DEL).
+   */
+  async gc(): Promise<boolean> {
+    if ((await ipamVersion(this.path, this.conf)) !== '1.1.0') return false;
+    const r = await execPlugin(this.path, 'GC', await this.stdin());
+    if (r.code !== 0) throw pluginError(this.conf.ipamType, 'GC', r);
+    return true;
+  }
+
   async check(): Promise<void> {
     const r = await execPlugin(this.path, 'CHECK', await this.stdin());
     if (r.code !== 0) throw pluginError(this.conf.ipamType, 'CHECK', r);

@@ -42,6 +42,9 @@ export function hostIfName(containerId: string, ifName: string): string {
   return `bgp${createHash('sha256').update(`${containerId}\0${ifName}`).digest('hex').slice(0, 12)}`;
 }
 
+/** A name hostIfName() makes (GC only touches ports this plugin made). */
+export const isHostIfName = (name: string): boolean => /^bgp[0-9a-f]{12}$/.test(name);
+
 export function netnsExists(netns: string): boolean {
   return netns !== '' && existsSync(netns);
 }

@@ -8,7 +8,10 @@
  *           del. Nothing of it needs to exist; bgpiped unreachable is code 11 after the local
  *           cleanup, so a retried DEL can still detach (the port name is stable).
  *   CHECK   the interfaces and addresses of prevResult, IPAM CHECK, and the attachment.
- *   STATUS  (1.1.0) bgpiped answers /ping, else 50.    GC (1.1.0) nothing to collect: success.
+ *   STATUS  (1.1.0) bgpiped answers /ping, else 50.
+ *   GC      (1.1.0) every port of the network's EVPN instance that this plugin made (bgp<hex>)
+ *           and that no valid attachment names is detached and its veth deleted; IPAM GC when
+ *           the IPAM plugin speaks 1.1.0.
  *   VERSION the versions this plugin speaks.
  */
 import { Bgpiped } from './bgpiped.js';
@@ -121,6 +124,37 @@ export async function cmdCheck(conf: NetConf, env: CniEnv): Promise<void> {
   }
 }
 
+/** GC's `cni.dev/valid-attachments` (CNI 1.1): the host-side names of the attachments to keep. */
+function validPorts(raw: Record<string, unknown>): Set<string> {
+  const v = raw['cni.dev/valid-attachments'];
+  // Absent is not "none valid": collecting everything on a runtime's omission would cut every
+  // container of the network off.
+  if (!Array.isArray(v)) throw new CniError(CniCode.InvalidConfig, `cni.dev/valid-attachments must be a list of {"containerID", "ifname"} for GC, got ${JSON.stringify(v)}`);
+  return new Set(
+    v.map((a: unknown, i) => {
+      const o = (a ?? {}) as Record<string, unknown>;
+      if (typeof o.containerID !== 'string' || o.containerID === '' || typeof o.ifname !== 'string' || o.ifname === '') {
+        throw new CniError(CniCode.InvalidConfig, `cni.dev/valid-attachments[${i}] must have a non-empty "containerID" and "ifname", got ${JSON.stringify(a)}`);
+      }
+      return link.hostIfName(o.containerID, o.ifname);
+    }),
+  );
+}
+
+export async function cmdGc(conf: NetConf, keep: Set<string>, cniPath: string[]): Promise<string[]> {
+  const api = new Bgpiped(conf.api);
+  const collected: string[] = [];
+  for (const [port, eps] of await api.ports(conf.name)) {
+    // Ports of other tools attached to the same instance are not this plugin's to collect.
+    if (!link.isHostIfName(port) || keep.has(port)) continue;
+    for (const ep of eps) await api.detach(endpointBody(conf, port, ep.mac_address, ep.ip_address));
+    await link.deleteVeth(port);
+    collected.push(port);
+  }
+  if (cniPath.length > 0) await new Ipam(conf, cniPath).gc();
+  return collected;
+}
+
 /** Runs one command; the answer object for stdout, or undefined when there is none (DEL…). */
 export async function runCommand(command: string | undefined, stdin: string, envVars: NodeJS.ProcessEnv): Promise<Record<string, unknown> | undefined> {
   if (command === 'VERSION') {
@@ -141,9 +175,9 @@ export async function runCommand(command: string | undefined, stdin: string, env
       await new Bgpiped(conf.api).ping().catch((e: Error) => {
         throw new CniError(CniCode.NotAvailable, e.message);
       });
+    } else {
+      await cmdGc(conf, validPorts(raw), (envVars.CNI_PATH ?? '').split(':').filter(Boolean));
     }
-    // GC: every object this plugin makes lives in the container's netns (gone with it), in IPAM
-    // (host-local's own GC is not exposed) or in bgpiped, whose attachments DEL removes.
     return undefined;
   }
   const conf = parseNetConf(raw);

@@ -74,10 +74,14 @@ describe('CNI network configuration', () => {
     assert.deepEqual(await runCommand('VERSION', '{"cniVersion":"1.0.0"}', {}), { cniVersion: '1.0.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
   });
 
-  it('GC (1.1.0) succeeds with nothing to do; STATUS (1.1.0) is 50 when bgpiped does not answer', async () => {
-    const conf = JSON.stringify({ ...SEED, cniVersion: '1.1.0', api: 'http://127.0.0.1:1' });
-    assert.equal(await runCommand('GC', conf, {}), undefined);
-    await assert.rejects(runCommand('STATUS', conf, {}), (e: CniError) => e.code === 50 && /not reachable/.test(e.message));
+  it('GC (1.1.0) needs cni.dev/valid-attachments (7 naming it) and bgpiped (11); STATUS (1.1.0) is 50 when bgpiped does not answer', async () => {
+    const conf = { ...SEED, cniVersion: '1.1.0', api: 'http://127.0.0.1:1' };
+    await assert.rejects(runCommand('GC', JSON.stringify(conf), {}), (e: CniError) => e.code === 7 && /cni\.dev\/valid-attachments must be a list/.test(e.message));
+    const bad = { ...conf, 'cni.dev/valid-attachments': [{ containerID: 'a', ifname: 'eth0' }, { containerID: 'b' }] };
+    await assert.rejects(runCommand('GC', JSON.stringify(bad), {}), (e: CniError) => e.code === 7 && /valid-attachments\[1\]/.test(e.message));
+    const ok = { ...conf, 'cni.dev/valid-attachments': [] };
+    await assert.rejects(runCommand('GC', JSON.stringify(ok), {}), (e: CniError) => e.code === 11 && /not reachable/.test(e.message));
+    await assert.rejects(runCommand('STATUS', JSON.stringify(conf), {}), (e: CniError) => e.code === 50 && /not reachable/.test(e.message));
   });
 });
 

@@ -188,4 +188,27 @@ describe('CNI plugin bagpipe: ADD on two bgpiped hosts, ping over EVPN/VXLAN, DE
     assert.ok(!(await hostLinks(h1.lab)).includes(hostIfName(pod.id, 'eth0')));
     assert.deepEqual(JSON.parse((await pod.ns.exec('ip', ['-json', 'link', 'show'])).stdout).map((l: { ifname: string }) => l.ifname), ['lo']);
   });
+
+  it('STATUS (1.1.0) succeeds with bgpiped up; GC detaches and deletes what no valid attachment names, and keeps the rest', async () => {
+    const v11 = { ...SEED, cniVersion: '1.1.0' };
+    assert.equal((await cni('STATUS', pods.cnic1!, v11)).code, 0);
+    // Two attachments the runtime lost track of: one whose netns is gone (no DEL came), one whose
+    // container still exists.
+    const gone = await newPod('cnic6', h1);
+    const forgotten = await newPod('cnic7', h1);
+    for (const p of [gone, forgotten]) assert.equal((await cni('ADD', p, v11)).code, 0);
+    await gone.ns.destroy();
+    const keep = hostIfName(pods.cnic1!.id, 'eth0');
+    assert.deepEqual(Object.keys(await ports(h1)).sort(), [keep, hostIfName(gone.id, 'eth0'), hostIfName(forgotten.id, 'eth0')].sort());
+
+    const gc = await cni('GC', pods.cnic1!, { ...v11, 'cni.dev/valid-attachments': [{ containerID: pods.cnic1!.id, ifname: 'eth0' }] });
+    assert.equal(gc.code, 0, JSON.stringify(gc.json));
+    assert.deepEqual(Object.keys(await ports(h1)), [keep]);
+    const links = await hostLinks(h1.lab);
+    assert.ok(links.includes(keep) && !links.includes(hostIfName(forgotten.id, 'eth0')));
+    assert.deepEqual(JSON.parse((await forgotten.ns.exec('ip', ['-json', 'link', 'show'])).stdout).map((l: { ifname: string }) => l.ifname), ['lo']);
+    // host-local (1.1.1) has no GC: the runtime's DEL still releases the leases.
+    for (const p of [gone, forgotten]) assert.equal((await cni('DEL', p, v11)).code, 0);
+    assert.equal(leases().length, 1);
+  });
 });
