@@ -101,7 +101,7 @@ export class VpnLab {
     }
     // The reflector listens before the hosts connect (their connect retry is 5 s).
     await waitUntil('the route reflector to listen', async () => (await run('ip', ['netns', 'exec', f, 'ss', '-Hltn', 'sport = :179'])).stdout.includes('10.99.0.1'), 15_000);
-    for (const [i, h] of this.hosts.entries()) if (!opts.foreign?.includes(i + 1)) await this.startHost(h);
+    await Promise.all(this.hosts.filter((_, i) => !opts.foreign?.includes(i + 1)).map((h) => this.startHost(h)));
   }
 
   private async newLab(name: string): Promise<Lab> {
