@@ -2,15 +2,18 @@
  * bgplb with the real engine: two "hosts" (namespaces, each with dockerd 20.10, the busybox
  * image and its own bgplb) under one upstream router, a real gobgpd with the seed README's
  * dynamic-neighbors config (plus ipv6-unicast in the peer group, without which no router takes
- * the /128s). Both hosts run the same LB service (10.0.0.101/32, 2001:db8:0:1::101/128), so the
- * router holds two equal paths. Then: a bad subnet, health flips, plugin restart, the SIGUSR2
- * drain's timing, gateway bridges, teardown.
+ * the /128s), and FRR 8.4 bgpd with maximum-paths as a second upstream (PEER_ADDRESS lists
+ * both). Both hosts run the same LB service (10.0.0.101/32, 2001:db8:0:1::101/128), so each
+ * router holds two equal paths. Host 1 has KERNEL_ROUTES=true: the routers' own anycast prefix
+ * lands in its kernel as one ECMP route; host 2 (default) installs nothing. Then: a bad subnet,
+ * health flips, plugin restart, the SIGUSR2 drain's timing, gateway bridges, teardown.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createLab, run, type Lab } from '../interop/lib/netns.js';
 import { startGobgpd, type Gobgpd } from '../interop/lib/gobgpd.js';
+import { startFrr, type Frr } from '../interop/lib/frr.js';
 import { waitFor } from '../interop/lib/wait.js';
 import type { Route } from '../interop/lib/types.js';
 import { startHost, startPlugin, stopHost, type LbHost } from './lib/bgplb-lab.js';
@@ -50,6 +53,7 @@ function seedToml(): string {
 describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
   let router: Lab;
   let gobgp: Gobgpd;
+  let frr: Frr;
   const hosts: LbHost[] = [];
   const logs = async (): Promise<string> => (await Promise.all([router.dumpLogs(), ...hosts.map((h) => h.lab.dumpLogs())])).join('\n');
 
@@ -93,8 +97,27 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
       neighbors: [],
       extraToml: seedToml(),
     });
-    await Promise.all(hosts.map((h) => startPlugin(h)));
-    for (const h of hosts) await gobgp.waitEstablished(h.address, 20_000);
+    frr = await startFrr(router, {
+      routerId: '10.98.0.3',
+      asn: 64512,
+      listenAddress: ['10.98.1.3', '10.98.2.3'],
+      // Passive: the hosts connect (FRR would source both sessions from its first address).
+      neighbors: hosts.map((h) => ({ address: h.address, asn: 65534, passive: true })),
+      extraConfig: ['router bgp 64512', ' address-family ipv4 unicast', '  maximum-paths 4', ' exit-address-family',
+        ' address-family ipv6 unicast', '  maximum-paths 4', ' exit-address-family'].join('\n'),
+    });
+    // Both routers originate one anycast prefix of their own, for the kernel routes of host 1.
+    // Same MED and origin from both (FRR sends MED 0 on a `network` route, gobgpd none).
+    await gobgp.addRoute('ipv4-unicast', '10.77.0.0/24', { nextHop: '10.98.1.1', med: 0, origin: 'igp' });
+    await frr.addRoute('ipv4-unicast', '10.77.0.0/24', { med: 0, origin: 'igp' });
+    await Promise.all(hosts.map((h) => startPlugin(h, {
+      PEER_ADDRESS: `${h.routerAddress},10.98.${h.index}.3`,
+      ...(h.index === 1 ? { KERNEL_ROUTES: 'true' } : {}),
+    })));
+    for (const h of hosts) {
+      await gobgp.waitEstablished(h.address, 20_000);
+      await frr.waitEstablished(h.address, 20_000);
+    }
   });
 
   after(async () => {
@@ -133,6 +156,47 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     // The container has the /32 on its eth.
     const addr = (await hosts[0]!.dockerd.docker(['exec', 'web1', 'ip', '-4', 'addr', 'show'])).stdout;
     assert.match(addr, /inet 10\.0\.0\.101\/32/);
+  });
+
+  it('FRR with maximum-paths takes both hosts\' paths as multipath, /128 with the IPv4-mapped next hop', async () => {
+    const multipath = async (af: string, prefix: string): Promise<Array<{ nh: string; multipath: boolean }>> => {
+      const doc = JSON.parse(await frr.vtysh(`show bgp ${af} unicast ${prefix} json`)) as {
+        paths?: Array<{ multipath?: boolean; bestpath?: { overall?: boolean }; nexthops?: Array<{ ip?: string }> }>;
+      };
+      return (doc.paths ?? [])
+        .map((p) => ({ nh: p.nexthops?.[0]?.ip ?? '', multipath: p.multipath === true || p.bestpath?.overall === true }))
+        .sort((a, b) => a.nh.localeCompare(b.nh));
+    };
+    const v4 = await waitFor(() => multipath('ipv4', V4), { what: `${V4} multipath at FRR`, until: (p) => p.length === 2 && p.every((x) => x.multipath), diagnostics: logs });
+    assert.deepEqual(v4.map((p) => p.nh), ['10.98.1.2', '10.98.2.2']);
+    const v6 = await waitFor(() => multipath('ipv6', V6), { what: `${V6} multipath at FRR`, until: (p) => p.length === 2 && p.every((x) => x.multipath), diagnostics: logs });
+    // ::ffff:10.98.1.2 and ::ffff:10.98.2.2, as FRR prints them.
+    assert.deepEqual(v6.map((p) => p.nh), ['::ffff:a62:102', '::ffff:a62:202']);
+  });
+
+  it('KERNEL_ROUTES=true: the routers\' anycast prefix becomes one ECMP kernel route; off by default', async () => {
+    const route = await waitFor(
+      async () => (await run('ip', ['-n', hosts[0]!.lab.name, '-4', 'route', 'show', '10.77.0.0/24'])).stdout,
+      { what: '10.77.0.0/24 with two next hops in host 1\'s kernel', until: (t) => /nexthop via 10\.98\.1\.1/.test(t) && /nexthop via 10\.98\.1\.3/.test(t), diagnostics: logs },
+    );
+    assert.match(route, /proto bgp/);
+    // Our own service prefix, learned back from nobody (AS loop), is never installed.
+    assert.doesNotMatch((await run('ip', ['-n', hosts[0]!.lab.name, '-4', 'route', 'show', 'proto', 'bgp'])).stdout, /10\.0\.0\.101/);
+    assert.equal((await run('ip', ['-n', hosts[1]!.lab.name, '-4', 'route', 'show', '10.77.0.0/24'])).stdout.trim(), '');
+  });
+
+  it('packets: the router reaches the container at the anycast address, the reply leaves through the host', async () => {
+    // The data path of the seed: host route on the LB bridge in, the container's default route
+    // (Docker's gateway bridge, no NAT) out; the host forwards.
+    const h = hosts[0]!;
+    await run('ip', ['netns', 'exec', h.lab.name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await run('ip', ['-n', router.name, 'route', 'replace', '10.0.0.101/32', 'via', h.address]);
+    try {
+      const out = await router.exec('ping', ['-c', '2', '-W', '2', '-I', h.routerAddress, '10.0.0.101']);
+      assert.match(out.stdout, /2 received/);
+    } finally {
+      await run('ip', ['-n', router.name, 'route', 'del', '10.0.0.101/32']);
+    }
   });
 
   it('health flips: unhealthy withdraws (route and host route), healthy re-advertises', async () => {

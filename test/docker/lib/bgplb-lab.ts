@@ -28,6 +28,8 @@ export interface LbHost {
   readonly logFile: string;
   plugin: LabProcess | undefined;
   env: Record<string, string>;
+  /** The overrides of the last start, kept for a restart. */
+  extra: Record<string, string>;
 }
 
 export async function linkHost(router: Lab, host: Lab, i: number): Promise<void> {
@@ -59,6 +61,7 @@ export async function startHost(router: Lab, i: number): Promise<LbHost> {
       logFile: join(lab.dir, 'bgplb.log'),
       plugin: undefined,
       env: {},
+      extra: {},
     };
     lab.addLogSource({ label: `bgplb h${i}`, logs: () => readIfExists(host.logFile) });
     return host;
@@ -85,8 +88,9 @@ export function pluginEnv(h: LbHost, extra: Record<string, string> = {}): Record
   };
 }
 
-/** Start (or restart) the host's plugin and wait for its socket. */
-export async function startPlugin(h: LbHost, extra: Record<string, string> = {}): Promise<LabProcess> {
+/** Start (or restart, with the same overrides by default) the host's plugin; wait until it serves. */
+export async function startPlugin(h: LbHost, extra: Record<string, string> = h.extra): Promise<LabProcess> {
+  h.extra = extra;
   h.env = pluginEnv(h, extra);
   const p = h.lab.spawn(process.execPath, [BGPLB_CLI], { env: h.env, stdoutFile: h.logFile, stderrFile: h.logFile, label: `bgplb h${h.index}` });
   h.plugin = p;
