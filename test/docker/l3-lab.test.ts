@@ -195,7 +195,7 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     assert.deepEqual(inspect[0]!.Options, { dataplane: 'veth' });
   });
 
-  it('refuses an overlapping subnet, an unknown -o and a dataplane it cannot honour', async () => {
+  it('refuses an overlapping subnet, an unknown -o, a dataplane it cannot honour and a foreign IPAM', async () => {
     const d = h1.driver;
     const overlap = await h1.docker.dockerFails(['network', 'create', '-d', d, '--ipam-driver', d, '--subnet', '10.1.0.0/16', 'bad1']);
     assert.match(overlap, /10\.1\.0\.0\/16 overlaps 10\.1\.1\.0\/24/);
@@ -203,6 +203,9 @@ describe('bgpipe-l3: two dockerd hosts, routed veth, BGP between the drivers', {
     assert.match(opt, /-o colour: unknown option/);
     const ipvlan = await h1.docker.dockerFails(['network', 'create', '-d', d, '--ipam-driver', d, '--subnet', '10.1.6.0/24', '-o', 'dataplane=ipvlan', 'bad3']);
     assert.match(ipvlan, /this host's dataplane is veth/);
+    // Without --ipam-driver Docker's own IPAM hands out /24 addresses: not a routed network.
+    const ipam = await h1.docker.dockerFails(['network', 'create', '-d', d, '--subnet', '10.1.8.0/24', 'bad4']);
+    assert.match(ipam, /was not allocated by this driver: create the network with --ipam-driver/);
     const nets = (await h1.docker.docker(['network', 'ls', '--format', '{{.Name}}'])).stdout;
     assert.doesNotMatch(nets, /bad\d/);
     // A refused network left nothing: the subnets are free again.
