@@ -258,19 +258,46 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     }
   });
 
-  it('a labelled gateway bridge is advertised with its prefixes while it exists', async () => {
+  it('the seed walkthrough: labelled gateway bridge advertised, service on it and its LB network, reached without NAT', async () => {
     const h = hosts[0]!;
     await h.dockerd.docker([
       'network', 'create', '--driver', 'bridge', '--subnet', '172.23.1.0/24', '--gateway', '172.23.1.1',
       '--ipv6', '--subnet', '2001:db8:1::/64', '--gateway', '2001:db8:1::1',
-      '-o', 'com.docker.network.bridge.name=bgplb_gw', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false',
+      '-o', 'com.docker.network.bridge.name=bgplb_gw', '-o', 'com.docker.network.bridge.enable_icc=false',
+      '-o', 'com.docker.network.bridge.enable_ip_masquerade=false',
       '--label', 'bgplb_advertise=true', 'bgplb_gwbridge',
     ]);
     await h.dockerd.docker(['network', 'create', '--driver', 'bridge', '--subnet', '172.24.1.0/24', 'plain']);
     await waitNextHops('ipv4-unicast', '172.23.1.0/24', ['10.98.1.2']);
     await waitNextHops('ipv6-unicast', '2001:db8:1::/64', ['10.98.1.2']);
     assert.deepEqual(await nextHops('ipv4-unicast', '172.24.1.0/24'), [], 'an unlabelled network is not advertised');
-    await h.dockerd.docker(['network', 'rm', 'bgplb_gwbridge']);
+
+    // Docker 20.10's run takes one --network: create on the gateway bridge, connect, start.
+    await h.dockerd.docker(['network', 'create', '--driver', h.driver, '--ipam-driver', h.driver, '--subnet', '10.0.0.103/32',
+      '--ipv6', '--ipam-opt', 'v6subnet=2001:0db8:0000:0001::103/128', 'web3']);
+    await h.dockerd.docker(['create', '--name', 'web3', '--network', 'bgplb_gwbridge', '--ip', '172.23.1.25',
+      '--health-cmd', 'test -e /tmp/ok', '--health-interval', '1s', '--health-retries', '1',
+      '--stop-timeout', '30', '--stop-signal', 'SIGUSR2',
+      'bb:latest', '/bin/sh', '-c', "touch /tmp/ok; trap 'exit 0' TERM; trap '' USR2; while true; do sleep 1; done"]);
+    await h.dockerd.docker(['network', 'connect', 'web3', 'web3']);
+    await h.dockerd.docker(['start', 'web3']);
+    await waitNextHops('ipv4-unicast', '10.0.0.103/32', ['10.98.1.2']);
+    await waitNextHops('ipv6-unicast', '2001:db8:0:1::103/128', ['10.98.1.2']);
+    // The router sends to the anycast address and to the gateway-bridge address; the replies come
+    // back from the container's own addresses (no masquerade) through the gateway bridge.
+    await run('ip', ['netns', 'exec', h.lab.name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await run('ip', ['-n', router.name, 'route', 'replace', '10.0.0.103/32', 'via', h.address]);
+    await run('ip', ['-n', router.name, 'route', 'replace', '172.23.1.0/24', 'via', h.address]);
+    try {
+      assert.match((await router.exec('ping', ['-c', '2', '-W', '2', '-I', h.routerAddress, '10.0.0.103'])).stdout, /2 received/);
+      assert.match((await router.exec('ping', ['-c', '2', '-W', '2', '-I', h.routerAddress, '172.23.1.25'])).stdout, /2 received/);
+    } finally {
+      await run('ip', ['-n', router.name, 'route', 'del', '10.0.0.103/32']);
+      await run('ip', ['-n', router.name, 'route', 'del', '172.23.1.0/24']);
+    }
+    await h.dockerd.docker(['rm', '-f', 'web3']);
+    await waitNextHops('ipv4-unicast', '10.0.0.103/32', []);
+    await h.dockerd.docker(['network', 'rm', 'bgplb_gwbridge', 'web3']);
     await waitNextHops('ipv4-unicast', '172.23.1.0/24', []);
     await waitNextHops('ipv6-unicast', '2001:db8:1::/64', []);
   });
