@@ -15,7 +15,7 @@
  * Needs root (network namespaces). Everything started is stopped by PID, and the namespace
  * deleted, on success, failure and Ctrl-C.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,6 +40,8 @@ interface Row {
   testerWriteMs?: number;
   hwmKiB?: number;
   rssLoadedKiB?: number;
+  /** The target's CPU time (user + system, all its threads) from its start to all routes seen. */
+  cpuAnnounceS?: number;
   /** 1-minute load average just before the run: the machine is shared. */
   load: number;
   notes: string[];
@@ -59,15 +61,29 @@ function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   }
 }
 
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15), or undefined. */
+function procCpuS(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on; comm may hold spaces
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
 interface PeersOutcome {
   result?: Extract<PeersEvent, { event: 'result' }>;
   error?: Extract<PeersEvent, { event: 'error' }>;
   rssLoadedKiB?: number;
+  cpuAnnounceS?: number;
   exitCode: number | null;
 }
 
 /** Run peers.js in the namespace; `onAnnounced` runs when the monitor has every route. */
-function runPeers(lab: Lab, cfg: PeersConfig, onAnnounced: () => number | undefined): Promise<PeersOutcome> {
+function runPeers(lab: Lab, cfg: PeersConfig, onAnnounced: () => { rss?: number; cpu?: number }): Promise<PeersOutcome> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', lab.name, process.execPath, PEERS_JS, JSON.stringify(cfg)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,8 +109,9 @@ function runPeers(lab: Lab, cfg: PeersConfig, onAnnounced: () => number | undefi
         } else if (e.event === 'established') {
           log('  sessions established');
         } else if (e.event === 'announced') {
-          const rss = onAnnounced();
+          const { rss, cpu } = onAnnounced();
           if (rss !== undefined) out.rssLoadedKiB = rss;
+          if (cpu !== undefined) out.cpuAnnounceS = cpu;
           log(`  all routes at the monitor after ${(e.ms / 1000).toFixed(2)} s`);
         } else if (e.event === 'result') {
           out.result = e;
@@ -127,6 +144,7 @@ function fillRow(row: Row, o: PeersOutcome): void {
     row.notes.push(e !== undefined ? `FAILED in ${e.phase}: ${e.message} (${e.live} of ${e.routes} live at the monitor)` : `FAILED: peers exited with ${String(o.exitCode)}`);
   }
   if (o.rssLoadedKiB !== undefined) row.rssLoadedKiB = o.rssLoadedKiB;
+  if (o.cpuAnnounceS !== undefined) row.cpuAnnounceS = o.cpuAnnounceS;
 }
 
 /** bench/results/propagation-<date>.md, or -2, -3 … when that day already has one. */
@@ -148,9 +166,11 @@ async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: numb
     log(`\n== ${s.name}: ${name}, ${routes} routes`);
     d = await t.start(lab, s.v6);
     const pid = d.process.pid;
-    const o = await runPeers(lab, { scenario: s.name, routes, mode: 'daemon', stallSeconds: opts.stallSeconds, settleMs: 1000 }, () =>
-      procKiB(pid, 'VmRSS'),
-    );
+    const cpu0 = procCpuS(pid);
+    const o = await runPeers(lab, { scenario: s.name, routes, mode: 'daemon', stallSeconds: opts.stallSeconds, settleMs: 1000 }, () => {
+      const cpu = procCpuS(pid);
+      return { rss: procKiB(pid, 'VmRSS'), cpu: cpu !== undefined && cpu0 !== undefined ? cpu - cpu0 : undefined };
+    });
     fillRow(row, o);
     const hwm = procKiB(pid, 'VmHWM');
     if (hwm !== undefined) row.hwmKiB = hwm;
@@ -223,16 +243,17 @@ function parseOptions(): Options {
 
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : (kib / 1024).toFixed(0));
 const secs = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
+const cpuS = (s: number | undefined): string => (s === undefined ? '–' : s.toFixed(2));
 const rate = (r: number | undefined): string => (r === undefined ? '–' : Math.round(r).toLocaleString('en-US'));
 
 function table(rows: Row[]): string[] {
   const lines = [
-    '| scenario | target | routes | routes/s | announce s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | load before | notes |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| scenario | target | routes | routes/s | announce s | CPU s (announce) | routes per CPU s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | load before | notes |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.load.toFixed(2)} | ${r.notes.join('; ')} |`,
+      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${cpuS(r.cpuAnnounceS)} | ${r.ok && r.cpuAnnounceS ? rate(r.routes / r.cpuAnnounceS) : '–'} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.load.toFixed(2)} | ${r.notes.join('; ')} |`,
     );
   }
   return lines;
@@ -261,7 +282,7 @@ async function main(): Promise<number> {
       const routes = opts.routes ?? s.defaultRoutes;
       log(`\n== ${s.name}: tester → monitor directly (ceiling), ${routes} routes`);
       const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, load: loadavg()[0] ?? 0, notes: ['no daemon: the peers\' own limit'] };
-      fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => undefined));
+      fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => ({})));
       rows.push(ceiling);
       for (const t of runnable) {
         const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax) : routes;
@@ -288,6 +309,8 @@ async function main(): Promise<number> {
     ...table(rows),
     '',
     'routes/s: routes ÷ time from the tester\'s first UPDATE written to the last route seen by the monitor. ' +
+      'CPU s (announce): the target\'s user + system CPU time, all its threads, from its start to the moment the monitor had every ' +
+      'route; routes per CPU s: routes ÷ that, the figure that moves least when the machine is shared. ' +
       'withdraw s: from the first withdrawal written to the last withdrawal seen. RSS: the target daemon\'s VmHWM ' +
       '(peak over the run) and VmRSS when the monitor had every route. load before: 1-minute load average just before ' +
       'that run (the machine may be shared). Each target is a fresh process per scenario.',
