@@ -439,7 +439,8 @@ export class Rib {
     if (had !== (d.best !== undefined)) loc.size += had ? -1 : 1;
     if (changed !== 0) {
       const cb = this.onBestPathChange;
-      if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: multipathOf(d) });
+      // Without multipath no destination has a set: skip the side table's lookup per change.
+      if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: this.mp === undefined ? bestOnly(d) : multipathOf(d) });
       const list = this.targets.get(family);
       if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, d, nlriChanged);
     }
@@ -527,5 +528,9 @@ function touches(update: UpdateMessage, family: Family): boolean {
 
 function multipathOf(d: Dest): readonly Route[] {
   if (d.multipath.length > 0) return d.multipath;
+  return bestOnly(d);
+}
+
+function bestOnly(d: Dest): readonly Route[] {
   return d.best === undefined ? NO_ROUTES : [d.best];
 }

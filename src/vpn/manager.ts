@@ -17,7 +17,7 @@
  */
 import type { Logger } from '../util/log.js';
 import type { BestPathChange, Route } from '../rib/types.js';
-import type { Family } from '../wire/family.js';
+import { IPV4_VPN, IPV6_VPN, L2VPN_EVPN, type Family } from '../wire/family.js';
 import { LabelAllocator, RdAllocator } from './allocators.js';
 import type { DataplaneDriver } from './dataplane.js';
 import { Evi } from './evi.js';
@@ -28,6 +28,9 @@ import { attachRecord, recordKey, type AttachmentRecord } from './records.js';
 import type { RecordChange } from './store.js';
 import { VpnApiError, type AttachRequest, type DetachRequest, type VpnType } from './types.js';
 import { Vrf } from './vrf.js';
+
+/** What EVIs and VRFs import (an instance created later reads the RIB's best routes anyway). */
+const INSTANCE_FAMILIES: ReadonlySet<Family> = new Set([L2VPN_EVPN, IPV4_VPN, IPV6_VPN]);
 
 export interface VpnManagerOptions {
   readonly localAs: number;
@@ -218,8 +221,11 @@ export class VpnManager {
 
   // ===== routes received =====
 
-  /** The RIB's onBestPathChange: queued, then handed to the instances of the family. */
+  /** The RIB's onBestPathChange: queued, then handed to the instances of the family. Other
+   *  families (a full IPv4 table) are not even queued: a million changes held until the
+   *  microtask would be a million objects kept alive for nothing. */
   onBestPathChange(change: BestPathChange): void {
+    if (this.instances.size === 0 || !INSTANCE_FAMILIES.has(change.family)) return;
     if (this.pending.push(change) === 1) queueMicrotask(() => this.flush());
   }
 
