@@ -73,6 +73,21 @@ describe('EVPN/VXLAN dataplane: containers on two bgpiped hosts ping each other 
     assert.match(neigh.stdout, /10\.99\.10\.2 lladdr 52:54:00:99:00:02 PERMANENT/);
   });
 
+  it('IPv6: a second endpoint per MAC (type 2 with an IPv6 address) gives a permanent ND entry; ping -6 crosses VXLAN', async () => {
+    for (const [c, a] of [[c1, 'fd00:10::1'], [c2, 'fd00:10::2']] as const) {
+      await run('ip', ['-n', c.lab.name, 'addr', 'add', `${a}/64`, 'dev', 'eth0', 'nodad']);
+      await lab.attach(c, { vpn_type: 'evpn', vpn_instance_id: 'net-a', import_rt: RT, export_rt: RT, ip_address: `${a}/64` });
+    }
+    await lab.pingable(c1, 'fd00:10::2');
+    await lab.pingable(c2, 'fd00:10::1');
+    const neigh = (await run('ip', ['-n', c1.host.lab.name, 'neigh', 'show', 'dev', 'vxlan--net-a'])).stdout;
+    // Both addresses of the remote MAC: ARP and ND answered by the vxlan proxy flag.
+    assert.match(neigh, /10\.99\.10\.2 lladdr 52:54:00:99:00:02 PERMANENT/);
+    assert.match(neigh, /fd00:10::2 lladdr 52:54:00:99:00:02 PERMANENT/);
+    const { pairs, raw } = await lab.vxlanIcmp(() => c1.lab.exec('ping', ['-6', '-c', '3', '-i', '0.2', 'fd00:10::2']));
+    assert.deepEqual(pairs, ['10.99.0.11 5000', '10.99.0.12 16'], `tshark: ${raw}`);
+  });
+
   it('tshark on the fabric sees the ICMP inside VXLAN with the VNI of the receiving host', async () => {
     const { pairs, raw } = await lab.vxlanIcmp(() => c1.lab.exec('ping', ['-c', '3', '-i', '0.2', '10.99.10.2']));
     // Outer destination h2 → h2's VNI (16); replies to h1 → h1's forced VNI (5000).
@@ -112,13 +127,14 @@ describe('EVPN/VXLAN dataplane: containers on two bgpiped hosts ping each other 
     assert.deepEqual(await ifindex(), before, 'the bridge and vxlan device are the same links (same ifindex)');
   });
 
-  it('detach stops the traffic and cleans the kernel: no evpn---/vxlan-- link left; shutdown too', async () => {
+  it('detach (no ip_address: every IP of the MAC) stops the traffic and cleans the kernel: no evpn---/vxlan-- link left; shutdown too', async () => {
     const [h1, h2] = [c1.host, c2.host];
-    const r = await labFetch(h2.lab, 8082, 'POST', '/detach_localport', { vpn_type: 'evpn', vpn_instance_id: 'net-a', mac_address: c2.mac, ip_address: c2.ip, local_port: { linuxif: 'tap-c2' } }, { accept: 'application/json' });
+    const r = await labFetch(h2.lab, 8082, 'POST', '/detach_localport', { vpn_type: 'evpn', vpn_instance_id: 'net-a', mac_address: c2.mac, local_port: { linuxif: 'tap-c2' } }, { accept: 'application/json' });
     assert.equal(r.status, 200, r.body);
     await waitUntil('h2 to remove its links', async () => (await lab.links(h2, 'evpn---', 'vxlan--')).length === 0, 10_000);
     await waitUntil('h1 to drop the remote entries of h2', async () => (await fdb(c1, 'vxlan--net-a')).every((e) => e.dst === undefined), 10_000);
     assert.ok(await lab.cannotPing(c1, '10.99.10.2'));
+    assert.ok(await lab.cannotPing(c1, 'fd00:10::2'));
     const tap = JSON.parse((await run('ip', ['-n', h2.lab.name, '-json', 'link', 'show', 'tap-c2'])).stdout) as { master?: string }[];
     assert.equal(tap[0]?.master, undefined, 'the port left the bridge');
 
