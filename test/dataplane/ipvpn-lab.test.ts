@@ -1,9 +1,11 @@
 /**
  * IP VPN over VXLAN without VRF devices or MPLS, with real packets (src/dataplane/linux/ipvpn.ts):
- * two hosts each running bgpiped with `[DATAPLANE_DRIVER_IPVPN] dataplane_driver = linux`, a
+ * three hosts each running bgpiped with `[DATAPLANE_DRIVER_IPVPN] dataplane_driver = linux`, a
  * bgpiped route reflector, containers as namespaces (a /24 and a default route via the gateway)
  * attached through the REST API. Kernel objects: a routing table and ip rules per VRF, a vxlan
- * device, proxy ARP on the ports, routes `via VTEP onlink`, permanent neighbour and fdb entries.
+ * device, proxy ARP on the ports, routes `via VTEP onlink`, permanent neighbour and fdb entries;
+ * an address attached on two hosts (anycast) is one ECMP route on the third, and stays local on
+ * the two.
  * The lab (vpn-lab.ts) removes every namespace, link and process, also on failure.
  */
 import { after, before, describe, it } from 'node:test';
@@ -12,19 +14,20 @@ import { run } from '../interop/lib/netns.js';
 import { labFetch } from '../interop/lib/http.js';
 import { waitUntil } from '../daemon/helpers.js';
 import { vrfTable } from '../../src/dataplane/linux/names.js';
-import { VpnLab, type Container } from './vpn-lab.js';
+import { VpnLab, type Container, type Host } from './vpn-lab.js';
 
 const RT = ['64512:30'];
 
-describe('IP VPN dataplane: containers on two bgpiped hosts ping each other through a VRF made of ip rules, a table and vxlan', { timeout: 120_000 }, () => {
+describe('IP VPN dataplane: containers on bgpiped hosts ping each other through a VRF made of ip rules, a table and vxlan', { timeout: 120_000 }, () => {
   let lab: VpnLab;
-  let c1: Container, c2: Container;
+  let c1: Container, c2: Container, c3: Container;
 
   before(async () => {
-    lab = await VpnLab.create('ipvpn');
-    const [h1, h2] = lab.hosts as [NonNullable<(typeof lab.hosts)[0]>, NonNullable<(typeof lab.hosts)[1]>];
+    lab = await VpnLab.create('ipvpn', 3);
+    const [h1, h2, h3] = lab.hosts as [Host, Host, Host];
     c1 = await lab.container('ipvpnc1', h1, { port: 'tap-v1', mac: '52:54:00:30:00:01', ip: '10.30.0.1/24', gateway: '10.30.0.254' });
     c2 = await lab.container('ipvpnc2', h2, { port: 'tap-v2', mac: '52:54:00:30:00:02', ip: '10.30.0.2/24', gateway: '10.30.0.254' });
+    c3 = await lab.container('ipvpnc3', h3, { port: 'tap-v3', mac: '52:54:00:30:00:03', ip: '10.30.0.3/24', gateway: '10.30.0.254' });
   });
 
   after(async () => {
@@ -53,6 +56,41 @@ describe('IP VPN dataplane: containers on two bgpiped hosts ping each other thro
     const text = JSON.stringify(lg.json);
     assert.match(text, /encap:VXLAN|VXLAN/i, text);
     assert.match(text, /mac|router/i, text);
+  });
+
+  it('ECMP: one prefix advertised from two VTEPs (an anycast address on c2 and c3) is one multipath route; a withdrawal shrinks it', async () => {
+    const table = String(vrfTable('vrf-a'));
+    const h1 = c1.host;
+    await lab.attach(c3, body);
+    for (const c of [c2, c3]) {
+      await run('ip', ['-n', c.lab.name, 'addr', 'add', '10.30.0.100/32', 'dev', 'eth0']);
+      await lab.attach(c, { ...body, ip_address: '10.30.0.100/32' });
+    }
+    const anycast = async () => (await run('ip', ['-n', h1.lab.name, 'route', 'show', 'table', table, '10.30.0.100/32'])).stdout;
+    await waitUntil('h1 to install the anycast prefix with two next hops', async () => /nexthop via 10\.99\.0\.12[^\n]*\n\s*nexthop via 10\.99\.0\.13/.test(await anycast()), 15_000)
+      .catch(async (e: Error) => assert.fail(`${e.message}\n${await anycast()}\n${await lab.logs()}`));
+    assert.match(await anycast(), /proto bgp/);
+    assert.match(await anycast(), /nexthop via 10\.99\.0\.12 dev ipvpn--vrf-a weight 1 onlink/);
+    // On h2 and h3 their own endpoint's /32 wins over the other's route for the same prefix.
+    const local = async (c: Container) => (await run('ip', ['-n', c.host.lab.name, 'route', 'show', 'table', table, '10.30.0.100/32'])).stdout.trim();
+    assert.match(await local(c2), /^10\.30\.0\.100 dev tap-v2 proto bgp/);
+    assert.match(await local(c3), /^10\.30\.0\.100 dev tap-v3 proto bgp/);
+    await lab.pingable(c1, '10.30.0.100');
+    await lab.pingable(c1, '10.30.0.3');
+
+    const detach = async (c: Container) => {
+      const r = await labFetch(c.host.lab, 8082, 'POST', '/detach_localport', { vpn_type: 'ipvpn', vpn_instance_id: 'vrf-a', mac_address: c.mac, ip_address: '10.30.0.100/32', local_port: { linuxif: c.port } }, { accept: 'application/json' });
+      assert.equal(r.status, 200, r.body);
+    };
+    await detach(c3);
+    await waitUntil('h1 to keep only h2 for the anycast prefix', async () => /^10\.30\.0\.100 via 10\.99\.0\.12 dev ipvpn--vrf-a proto bgp onlink$/.test((await anycast()).trim()), 15_000)
+      .catch(async (e: Error) => assert.fail(`${e.message}\n${await anycast()}`));
+    // h3 no longer has the address: h2's route for it takes over there.
+    await waitUntil('h3 to route the anycast prefix to h2', async () => /via 10\.99\.0\.12 dev ipvpn--vrf-a/.test(await local(c3)), 10_000);
+    await lab.pingable(c1, '10.30.0.100');
+    await detach(c2);
+    await waitUntil('h1 to drop the anycast prefix', async () => (await anycast()).trim() === '', 15_000);
+    assert.equal(await local(c2), '');
   });
 
   it('detach stops the traffic and removes the VRF: no ipvpn-- link, rule or table route left', async () => {

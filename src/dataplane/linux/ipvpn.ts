@@ -13,7 +13,9 @@
  *                <port> lookup T`, `ip route replace IP/32 dev <port> table T`
  *   remote route `ip route replace PREFIX via VTEP dev <vxlan dev> onlink table T`, and per
  *                remote VTEP `ip neigh replace VTEP lladdr RMAC dev <vxlan> nud permanent`,
- *                `bridge fdb replace RMAC dev <vxlan> dst VTEP vni LABEL self permanent`
+ *                `bridge fdb replace RMAC dev <vxlan> dst VTEP vni LABEL self permanent`;
+ *                a prefix advertised from several VTEPs (distinct RDs, so distinct best paths)
+ *                is one multipath route: `nexthop via A dev <vxlan> onlink nexthop via B ...`
  *
  * Every route is `proto 186` (bgp) in T; rules have preference 1000. IPv4 only: an IPv6 endpoint
  * or route is logged and skipped.
@@ -41,6 +43,7 @@ interface JsonRoute {
   dev?: string;
   gateway?: string;
   flags?: string[];
+  nexthops?: { gateway?: string; dev?: string }[];
 }
 interface JsonNeigh {
   dst: string;
@@ -174,7 +177,9 @@ class LinuxVrf implements InstanceDataplane {
   }
 
   private async collectStale(): Promise<void> {
-    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO), 'dev', this.vx])) {
+    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
+      // Remote routes: via the vxlan device, or multipath (only remote routes have several hops).
+      if (r.dev !== this.vx && r.nexthops === undefined) continue;
       const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
       this.stale.set(`route|${dst}`, [ip(`route del ${dst} table ${this.table} proto ${PROTO}`)]);
     }
@@ -248,6 +253,8 @@ class LinuxVrf implements InstanceDataplane {
     addrs.delete(addr);
     const port = p.linuxif;
     const cmds = [ip(`route del ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`)];
+    // The same address advertised from elsewhere (anycast) is reachable there now.
+    if (this.routes.has(`${addr}/32`) && !this.isLocal(`${addr}/32`)) cmds.push(this.routeCmd(`${addr}/32`));
     if (last || addrs.size === 0) {
       this.ports.delete(port);
       cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
@@ -272,7 +279,9 @@ class LinuxVrf implements InstanceDataplane {
     const list = this.routes.get(e.prefix);
     if (list) list.push(e);
     else this.routes.set(e.prefix, [e]);
-    const cmds = [...this.vtepAdd(e), this.routeCmd(e)];
+    // A local endpoint's /32 wins over the same prefix from remote VTEPs (an anycast address
+    // attached here too): replacing it would send local traffic away, or loop between two hosts.
+    const cmds = [...this.vtepAdd(e), ...(this.isLocal(e.prefix) ? [] : [this.routeCmd(e.prefix)])];
     this.queue(`VRF route ${e.prefix}`, () => cmds, [`route|${e.prefix}`, `vtep|${e.nextHop}`]);
   }
 
@@ -282,18 +291,35 @@ class LinuxVrf implements InstanceDataplane {
     if (!list || i < 0) return;
     list.splice(i, 1);
     const cmds: Cmd[] = [];
-    if (list.length === 0) {
-      this.routes.delete(e.prefix);
-      cmds.push(ip(`route del ${e.prefix} table ${this.table} proto ${PROTO}`));
+    if (list.length === 0) this.routes.delete(e.prefix);
+    if (this.isLocal(e.prefix)) {
+      // The kernel holds the local route: nothing of the remote ones to undo.
+    } else if (list.length === 0) {
+      cmds.push(ip(`route del ${e.prefix} dev ${this.vx} table ${this.table} proto ${PROTO}`));
     } else {
-      cmds.push(this.routeCmd(list[list.length - 1]!));
+      cmds.push(this.routeCmd(e.prefix));
     }
     cmds.push(...this.vtepRemove(e));
     this.queue(`VRF route ${e.prefix} withdrawn`, () => cmds, [], true);
   }
 
-  private routeCmd(e: RemoteRoute): Cmd {
-    return ip(`route replace ${e.prefix} via ${e.nextHop} dev ${this.vx} onlink table ${this.table} proto ${PROTO}`);
+  /** A /32 of a local endpoint. */
+  private isLocal(prefix: string): boolean {
+    if (!prefix.endsWith('/32')) return false;
+    const addr = prefix.slice(0, -3);
+    for (const addrs of this.ports.values()) if (addrs.has(addr)) return true;
+    return false;
+  }
+
+  /** The prefix's kernel route: one next hop per VTEP advertising it (ECMP when several), in
+   *  bagpipe-bgp's consistent hash sort order, then by address, so the line is stable. */
+  private routeCmd(prefix: string): Cmd {
+    const byVtep = new Map<string, RemoteRoute>();
+    for (const r of this.routes.get(prefix) ?? []) byVtep.set(r.nextHop, r);
+    const hops = [...byVtep.values()].sort((a, b) => a.lbConsistentHashOrder - b.lbConsistentHashOrder || a.nextHop.localeCompare(b.nextHop));
+    const where = `table ${this.table} proto ${PROTO}`;
+    if (hops.length === 1) return ip(`route replace ${prefix} via ${hops[0]!.nextHop} dev ${this.vx} onlink ${where}`);
+    return ip(`route replace ${prefix} ${where} ${hops.map((h) => `nexthop via ${h.nextHop} dev ${this.vx} onlink`).join(' ')}`);
   }
 
   /** The neighbour and fdb entries that make a VTEP reachable, shared by its routes. */
