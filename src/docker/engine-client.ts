@@ -134,14 +134,18 @@ export class EngineClient {
   /**
    * Follow GET /events with these filters until close(). A broken stream is
    * reopened after a backoff with `since` = the last event seen, so nothing
-   * between the two connections is lost (a repeat is possible: handlers
-   * must be idempotent). onConnect runs on every (re)connection.
+   * between the two connections is lost; `since` is inclusive, so the events
+   * replayed at that instant are recognised and not delivered twice.
+   * onConnect runs on every (re)connection.
    */
   watchEvents(onEvent: (e: EngineEvent) => void, opts: EventWatchOptions = {}): EventWatch {
     let closed = false;
     let current: IncomingMessage | undefined;
     let timer: NodeJS.Timeout | undefined;
     let since: string | undefined;
+    // The newest instant seen, and the lines seen at it (several events can share one).
+    let lastNano = -1n;
+    const atLast = new Set<string>();
     const base = opts.backoffMs ?? 1000;
     const max = opts.maxBackoffMs ?? 5000;
     let delay = base;
@@ -188,7 +192,16 @@ export class EngineClient {
             }
             // timeNano does not fit a double: take its digits from the text.
             const nano = /"timeNano":\s*(\d+)/.exec(line)?.[1];
-            if (nano !== undefined) since = nanosToSince(nano);
+            if (nano !== undefined) {
+              const n = BigInt(nano);
+              if (n < lastNano || (n === lastNano && atLast.has(line))) continue;
+              if (n > lastNano) {
+                lastNano = n;
+                atLast.clear();
+              }
+              atLast.add(line);
+              since = nanosToSince(nano);
+            }
             onEvent(ev);
           }
         });

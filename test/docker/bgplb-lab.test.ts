@@ -302,6 +302,19 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     await waitNextHops('ipv6-unicast', '2001:db8:1::/64', []);
   });
 
+  it('IPv6-only mode (v1.8): no --subnet gives 0.0.0.0/32, only the /128 is advertised', async () => {
+    const h = hosts[1]!;
+    const v6 = '2001:db8:0:1::104/128';
+    await h.dockerd.docker(['network', 'create', '--driver', h.driver, '--ipam-driver', h.driver, '--ipv6', '--ipam-opt', `v6subnet=${v6}`, 'web4']);
+    await h.dockerd.docker(['run', '-d', '--name', 'web4', '--network', 'web4', 'bb:latest', '/bin/sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"]);
+    await waitNextHops('ipv6-unicast', v6, ['10.98.2.2']);
+    assert.deepEqual(await nextHops('ipv4-unicast', '0.0.0.0/32'), []);
+    assert.equal(await hostRoute(h, '0.0.0.0/32'), '');
+    await h.dockerd.docker(['rm', '-f', 'web4']);
+    await waitNextHops('ipv6-unicast', v6, []);
+    await h.dockerd.docker(['network', 'rm', 'web4']);
+  });
+
   it('docker network rm removes the bridge and the state', async () => {
     const h = hosts[1]!;
     const id = (await h.dockerd.docker(['network', 'inspect', '-f', '{{.Id}}', 'web1'])).stdout.trim();
