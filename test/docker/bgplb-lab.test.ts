@@ -219,6 +219,22 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     assert.equal(saved.endpoints.length, 1);
     await startPlugin(h);
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2'], 20_000);
+
+    // Turned unhealthy while the plugin was down: not advertised after the start, and the host
+    // route of the previous run is removed; advertised again once it recovers.
+    await h.plugin!.stop();
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
+    assert.match(await hostRoute(h, V4), /dev bgplb-/, 'the host route stays while the plugin is down');
+    await h.dockerd.docker(['exec', 'web1', 'rm', '/tmp/ok']);
+    await waitFor(async () => (await h.dockerd.client.inspectContainer('web1')).State.Health?.Status, { what: 'web1 unhealthy', until: (s) => s === 'unhealthy' });
+    await startPlugin(h);
+    await waitFor(() => hostRoute(h, V4), { what: 'stale host route removed at start', until: (r) => r === '', diagnostics: logs });
+    await gobgp.waitEstablished(h.address, 20_000);
+    await new Promise((r) => setTimeout(r, 1500)); // an announcement would have arrived by now
+    assert.deepEqual(await nextHops('ipv4-unicast', V4), ['10.98.1.2'], 'an unhealthy container is not advertised after a restart');
+    await h.dockerd.docker(['exec', 'web1', 'touch', '/tmp/ok']);
+    await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2']);
+
     // A container from before the restart leaves cleanly: no "endpoint does not exist".
     await h.dockerd.docker(['rm', '-f', 'web1']);
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
