@@ -220,9 +220,12 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     await startPlugin(h);
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2'], 20_000);
 
-    // Turned unhealthy while the plugin was down: not advertised after the start, and the host
-    // route of the previous run is removed; advertised again once it recovers.
-    await h.plugin!.stop();
+    // Killed (-9: its socket file stays behind and is replaced), and the container turns
+    // unhealthy meanwhile: not advertised after the start, and the host route of the previous
+    // run is removed; advertised again once it recovers.
+    h.plugin!.signal('SIGKILL');
+    await h.plugin!.exited;
+    assert.ok(existsSync(`/run/docker/plugins/${h.driver}.sock`), 'a killed plugin leaves its socket file');
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
     assert.match(await hostRoute(h, V4), /dev bgplb-/, 'the host route stays while the plugin is down');
     await h.dockerd.docker(['exec', 'web1', 'rm', '/tmp/ok']);

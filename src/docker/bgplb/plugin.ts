@@ -1,9 +1,9 @@
 /**
  * bgplb as a whole: the BGP speaker, the persisted state, the Docker event watcher (health gate,
  * drain, gateway bridges) and the remote-plugin socket. Start-up follows docker-bgp-lb v1.8:
- * BGP first, then the event watcher in the background (it retries until the Docker API
- * answers), then the saved networks' bridges, then the socket, so Docker never calls a plugin
- * that has not restored its networks yet.
+ * BGP first, then the saved networks' bridges, then the event watcher in the background (it
+ * retries until the Docker API answers), then the socket, so Docker never calls a plugin that
+ * has not restored its networks yet.
  */
 import type { Logger } from '../../util/log.js';
 import { LbBridges } from '../../dataplane/linux/lb-bridge.js';
@@ -24,6 +24,7 @@ export class Bgplb {
   readonly gate: HealthGate;
   readonly gateways: Gateways;
   readonly server: PluginServer;
+  private readonly driver: NetworkDriver;
   private watch: EventWatch | undefined;
 
   constructor(
@@ -38,19 +39,18 @@ export class Bgplb {
     const routes = new EndpointRoutes(this.state, bridges, this.speaker, log);
     this.gate = new HealthGate(engine, this.state, routes, settings, log);
     this.gateways = new Gateways(engine, this.speaker, log);
-    const driver = new NetworkDriver(this.state, bridges, routes, settings.globalScope ? 'global' : 'local', log, this.gate);
+    this.driver = new NetworkDriver(this.state, bridges, routes, settings.globalScope ? 'global' : 'local', log, this.gate);
     this.server = new PluginServer({ socketPath: settings.socketPath, implements: ['NetworkDriver', 'IpamDriver'], log: pluginLog(log) });
-    this.server.handleAll(ipamHandlers).handleAll(driver.handlers());
-    this.restore = () => driver.restoreBridges();
+    this.server.handleAll(ipamHandlers).handleAll(this.driver.handlers());
   }
-
-  private readonly restore: () => Promise<void>;
 
   async start(): Promise<void> {
     const s = this.settings;
     this.log.info({ routerId: s.routerId, as: s.localAs, peers: s.peers, socket: s.socketPath }, 'bgplb starting');
     this.state.load();
     await this.speaker.start();
+    // Bridges before the watcher: its first resync may put routes on them (after a reboot).
+    await this.driver.restoreBridges();
     this.watch = this.engine.watchEvents((e) => {
       this.gate.onEvent(e);
       this.gateways.onEvent(e);
@@ -63,7 +63,6 @@ export class Bgplb {
       },
       onError: (e) => this.log.warn({ error: e.message }, 'docker event stream lost, retrying'),
     });
-    await this.restore();
     await this.server.listen();
     this.log.info({ socket: s.socketPath, networks: this.state.networks.size, endpoints: this.state.endpoints.size }, 'bgplb serving');
   }
