@@ -210,7 +210,7 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     assert.match(await hostRoute(h, V4), /dev bgplb-/);
   });
 
-  it('state survives a plugin restart: re-advertised, then Leave of the old container works', async () => {
+  it('state survives a plugin restart: re-advertised, health and labels changed while down applied, Leave of the old container works', async () => {
     const h = hosts[1]!;
     await h.plugin!.stop();
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
@@ -229,14 +229,19 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2']);
     assert.match(await hostRoute(h, V4), /dev bgplb-/, 'the host route stays while the plugin is down');
     await h.dockerd.docker(['exec', 'web1', 'rm', '/tmp/ok']);
+    // A labelled gateway network made while the plugin is down is advertised when it starts.
+    await h.dockerd.docker(['network', 'create', '--driver', 'bridge', '--subnet', '172.23.2.0/24', '--label', 'bgplb_advertise=true', 'gw2']);
     await waitFor(async () => (await h.dockerd.client.inspectContainer('web1')).State.Health?.Status, { what: 'web1 unhealthy', until: (s) => s === 'unhealthy' });
     await startPlugin(h);
+    await waitNextHops('ipv4-unicast', '172.23.2.0/24', ['10.98.2.2']);
     await waitFor(() => hostRoute(h, V4), { what: 'stale host route removed at start', until: (r) => r === '', diagnostics: logs });
     await gobgp.waitEstablished(h.address, 20_000);
     await new Promise((r) => setTimeout(r, 1500)); // an announcement would have arrived by now
     assert.deepEqual(await nextHops('ipv4-unicast', V4), ['10.98.1.2'], 'an unhealthy container is not advertised after a restart');
     await h.dockerd.docker(['exec', 'web1', 'touch', '/tmp/ok']);
     await waitNextHops('ipv4-unicast', V4, ['10.98.1.2', '10.98.2.2']);
+    await h.dockerd.docker(['network', 'rm', 'gw2']);
+    await waitNextHops('ipv4-unicast', '172.23.2.0/24', []);
 
     // A container from before the restart leaves cleanly: no "endpoint does not exist".
     await h.dockerd.docker(['rm', '-f', 'web1']);
