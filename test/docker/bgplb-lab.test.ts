@@ -252,7 +252,7 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
     assert.doesNotMatch(await h.dockerd.logs(), /endpoint does not exist/);
   });
 
-  it('SIGUSR2 drain: withdrawn at once, SIGTERM 5 s later, route gone before the container gets it', async () => {
+  it('SIGUSR2 drain: withdrawn at once, SIGTERM 5 s later, route gone before the container gets it', async (t) => {
     const h = hosts[0]!;
     const events: Array<{ action: string; signal?: string; t: number }> = [];
     const watch = h.dockerd.client.watchEvents(
@@ -274,6 +274,7 @@ describe('bgplb: two hosts, one anycast service, gobgpd upstream', () => {
       assert.ok(withdrawnAt < term.t, 'the route left before SIGTERM');
       assert.ok(withdrawnAt - usr2.t < 2000, `withdrawn ${withdrawnAt - usr2.t} ms after SIGUSR2`);
       const delay = term.t - usr2.t;
+      t.diagnostic(`SIGUSR2 → gone at gobgpd ${withdrawnAt - usr2.t} ms (polled every 50 ms), SIGUSR2 → SIGTERM ${delay} ms`);
       assert.ok(delay >= 4500 && delay < 8000, `SIGTERM ${delay} ms after SIGUSR2`);
       assert.ok(events.some((e) => e.action === 'die'), 'the container stopped on SIGTERM (no SIGKILL after 30 s)');
       assert.equal(await hostRoute(h, V4), '');
