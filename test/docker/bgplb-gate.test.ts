@@ -152,6 +152,26 @@ test('SIGUSR2_ACTION other than stop drains only; SIGUSR2_HANDLER off ignores th
   assert.deepEqual(off.engine.kills, []);
 });
 
+test('a container gone without DeleteEndpoint (the plugin was down): withdrawn and its endpoint forgotten', async () => {
+  const s = setup();
+  const forgotten: string[] = [];
+  s.gate.forget = async (ep) => {
+    forgotten.push(ep.endpointId);
+    s.state.endpoints.delete(ep.endpointId);
+  };
+  s.endpoint('e1');
+  s.container('c1', 'e1');
+  s.event('c1', 'start');
+  await s.gate.idle();
+  assert.equal(s.speaker.prefixes().length, 2);
+  s.engine.containers.delete('c1');
+  s.gate.resync();
+  await s.gate.idle();
+  assert.deepEqual(s.speaker.prefixes(), []);
+  assert.equal(s.bridges.routes.size, 0);
+  assert.deepEqual(forgotten, ['e1']);
+});
+
 test('two containers of one LB network on one host: the address stays while either is in service', async () => {
   const s = setup();
   s.endpoint('e1');

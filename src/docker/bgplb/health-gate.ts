@@ -39,6 +39,8 @@ export class HealthGate {
   private readonly draining = new Set<string>();
   private readonly drainTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** Set by the plugin: drop an endpoint whose container is gone without a DeleteEndpoint. */
+  forget: ((ep: EndpointRecord, why: string) => Promise<void>) | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -129,7 +131,17 @@ export class HealthGate {
     }
     const eps = this.endpointsOf(containerId, info);
     if (eps.length === 0) return 0;
-    const inService = info !== undefined && inServiceState(info) && !this.draining.has(containerId);
+    if (info === undefined) {
+      // Docker cleans an endpoint up (Leave, DeleteEndpoint) before the container is destroyed;
+      // one still here missed it (the plugin was down then).
+      for (const ep of eps) {
+        await this.routes.withdraw(ep, 'container gone');
+        await this.forget?.(ep, 'container gone');
+      }
+      this.endDrain(containerId);
+      return eps.length;
+    }
+    const inService = inServiceState(info) && !this.draining.has(containerId);
     for (const ep of eps) {
       if (inService && ep.left !== true) await this.routes.advertise(ep);
       else if (this.routes.isAdvertised(ep.endpointId) || why === 'resync') await this.routes.withdraw(ep, reason(info, this.draining.has(containerId), why));
@@ -193,8 +205,7 @@ export function inServiceState(c: ContainerInspect): boolean {
   return health === undefined || health === '' || health === 'none' || health === 'healthy';
 }
 
-function reason(info: ContainerInspect | undefined, draining: boolean, why: string): string {
-  if (info === undefined) return 'container gone';
+function reason(info: ContainerInspect, draining: boolean, why: string): string {
   if (draining) return 'draining (SIGUSR2)';
   if (!info.State.Running) return `container ${info.State.Status}`;
   if (info.State.Paused === true) return 'container paused';

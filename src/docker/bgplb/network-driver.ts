@@ -156,11 +156,34 @@ export class NetworkDriver {
     const eid = field(b, 'EndpointID');
     const ep = this.state.endpoints.get(eid);
     if (ep === undefined || ep.networkId !== nid) return {};
-    ep.left = true;
-    await this.routes.withdraw(ep, 'endpoint deleted');
-    if (ep.vethOuter !== undefined) await this.bridges.deleteLink(ep.vethOuter);
-    this.state.endpoints.delete(eid);
-    this.state.save();
+    await this.forgetEndpoint(ep, 'endpoint deleted');
     return {};
+  }
+
+  /** Out of service, host veth deleted, record dropped (DeleteEndpoint, or Docker forgot it). */
+  async forgetEndpoint(ep: EndpointRecord, why: string): Promise<void> {
+    ep.left = true;
+    await this.routes.withdraw(ep, why);
+    if (ep.vethOuter !== undefined) await this.bridges.deleteLink(ep.vethOuter);
+    this.state.endpoints.delete(ep.endpointId);
+    this.state.save();
+  }
+
+  /**
+   * Networks restored from the state file that Docker no longer has (removed while the plugin was
+   * down: Docker's DeleteNetwork failed and it went on): their endpoints and bridges go. Only
+   * restored ones are considered, never one created since start (Docker stores a new network
+   * after CreateNetwork answers, so a list taken meanwhile would miss it).
+   */
+  async forgetGoneNetworks(restored: ReadonlySet<string>, existing: ReadonlySet<string>): Promise<void> {
+    for (const id of restored) {
+      const net = this.state.networks.get(id);
+      if (net === undefined || existing.has(id)) continue;
+      for (const ep of this.state.endpointsOf(id)) await this.forgetEndpoint(ep, 'network gone');
+      await this.bridges.deleteLink(net.bridge);
+      this.state.networks.delete(id);
+      this.state.save();
+      this.log.info({ network: id.slice(0, 12), bridge: net.bridge }, 'network removed while the plugin was down: forgotten');
+    }
   }
 }

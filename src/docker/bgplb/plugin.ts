@@ -42,12 +42,15 @@ export class Bgplb {
     this.driver = new NetworkDriver(this.state, bridges, routes, settings.globalScope ? 'global' : 'local', log, this.gate);
     this.server = new PluginServer({ socketPath: settings.socketPath, implements: ['NetworkDriver', 'IpamDriver'], log: pluginLog(log) });
     this.server.handleAll(ipamHandlers).handleAll(this.driver.handlers());
+    this.gate.forget = (ep, why) => this.driver.forgetEndpoint(ep, why);
   }
 
   async start(): Promise<void> {
     const s = this.settings;
     this.log.info({ routerId: s.routerId, as: s.localAs, peers: s.peers, socket: s.socketPath }, 'bgplb starting');
     this.state.load();
+    // Networks of the previous run, checked against Docker's list once it answers.
+    let restored: Set<string> | undefined = this.settings.globalScope ? undefined : new Set(this.state.networks.keys());
     await this.speaker.start();
     // Bridges before the watcher: its first resync may put routes on them (after a reboot).
     await this.driver.restoreBridges();
@@ -58,6 +61,17 @@ export class Bgplb {
       filters: { type: ['container', 'network'], event: [...HealthGate.containerActions, 'create', 'connect', 'disconnect'] },
       onConnect: () => {
         this.log.info('docker event stream connected');
+        if (restored !== undefined && restored.size > 0) {
+          const check = restored;
+          this.engine
+            .listNetworks()
+            .then((nets) => {
+              if (restored !== check) return; // another connection did it
+              restored = undefined;
+              return this.driver.forgetGoneNetworks(check, new Set(nets.map((n) => n.Id)));
+            })
+            .catch((e: unknown) => this.log.warn({ error: (e as Error).message }, 'cannot check the saved networks against Docker'));
+        }
         this.gate.resync();
         this.gateways.sync().catch((e: unknown) => this.log.warn({ error: (e as Error).message }, 'gateway networks: cannot list'));
       },
