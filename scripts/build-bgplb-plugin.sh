@@ -9,8 +9,8 @@
 #   docker network create --driver NAME:latest --ipam-driver NAME:latest --subnet 10.0.0.101/32 web1
 #
 # Environment: DOCKER (client, default /usr/bin/docker), DOCKER_HOST (as for the client),
-# KEEP_DIR=1 keeps the build directory (printed). Needs root (it reads /proc for nothing, but
-# docker plugin create needs the daemon's socket).
+# KEEP_DIR=1 keeps the build directory (printed). Run it where the daemon's socket is writable
+# (root, or the docker group).
 set -euo pipefail
 
 name="${1:-bgplb}"
