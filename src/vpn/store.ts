@@ -8,8 +8,9 @@
  *                        the old one, and the directory fsync'd so that the rename itself
  *                        survives a power cut (POSIX rename(2) is atomic; ext4/xfs need the
  *                        directory fsync for durability).
- *   attachments.journal  the changes made since, one JSON line each, appended and fdatasync'd:
- *                        `{"seq":N,"key":K,"put":{record}}` or `{"seq":N,"key":K,"del":true}`.
+ *   attachments.journal  the changes made since, one JSON line per write, appended and
+ *                        fdatasync'd: `{"seq":N,"changes":[C…]}`, each C `{"key":K,"put":{record}}`
+ *                        or `{"key":K,"del":true}`, N the sequence number of the last one.
  *
  * `commit()` resolves once a write that holds its changes is on disk; the API answers 200 only
  * then. Changes committed while a write is in flight wait for the next one, which carries them
@@ -17,11 +18,12 @@
  * loop keeps serving requests while the disk works. When the journal has grown past the size of
  * the set, the next write is a snapshot instead, and the journal starts again empty.
  *
- * A `kill -9` at any moment leaves the snapshot (old or new, never torn) and a journal whose
- * last line may be torn: a line that does not parse is skipped when no parsable line follows it
- * (it was never acknowledged), lines already folded into the snapshot (seq ≤ its seq) are
- * skipped, and anything else that does not parse is an error an operator must look at (silently
- * starting empty would withdraw every VPN route).
+ * A `kill -9` or a power cut at any moment leaves the snapshot (old or new, never torn) and a
+ * journal whose last line may be torn or partly zeros: a write is one line, and the next write
+ * starts only after the previous one's fdatasync, so only the last line can be incomplete, and it
+ * was never acknowledged. Such a line is skipped when no parsable line follows it; lines already
+ * folded into the snapshot (seq ≤ its seq) are skipped; anything else that does not parse is an
+ * error an operator must look at (silently starting empty would withdraw every VPN route).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
@@ -31,7 +33,7 @@ import { storedRecordKey, type AttachmentRecord } from './records.js';
 const FILE = 'attachments.json';
 const JOURNAL = 'attachments.journal';
 const VERSION = 1;
-/** Journal lines tolerated beyond the set's size before the next write is a snapshot: a
+/** Journal changes tolerated beyond the set's size before the next write is a snapshot: a
  *  snapshot rewrites the whole set, so it should be rare, and a journal this long replays in
  *  milliseconds at start. */
 const JOURNAL_SLACK = 1024;
@@ -42,11 +44,15 @@ export interface RecordChange {
   readonly record: AttachmentRecord | undefined;
 }
 
-interface JournalLine {
-  seq?: unknown;
-  key?: unknown;
+interface JournalChange {
+  key: string;
   put?: AttachmentRecord;
-  del?: unknown;
+  del?: true;
+}
+
+interface JournalLine {
+  seq: number;
+  changes: JournalChange[];
 }
 
 interface Waiter {
@@ -62,7 +68,7 @@ export class AttachmentStore {
   /** Sequence number of the last change given to commit(). */
   private seq = 0;
   private journal: FileHandle | undefined;
-  private journalLines = 0;
+  private journalChanges = 0;
   /** The journal may hold a torn tail or a failed write: the next write is a snapshot. */
   private needSnapshot = true;
   private pending: string[] = [];
@@ -98,11 +104,12 @@ export class AttachmentStore {
         if (lines[i] === '' || lines.slice(i + 1).every((l) => parseLine(l) === undefined)) continue; // torn tail
         throw new Error(`${this.journalPath}:${i + 1}: not a bgpipe journal line`);
       }
-      const seq = line.seq as number;
-      if (seq <= snapshotSeq) continue;
-      if (line.put !== undefined) this.records.set(line.key as string, line.put);
-      else this.records.delete(line.key as string);
-      this.seq = Math.max(this.seq, seq);
+      if (line.seq <= snapshotSeq) continue;
+      for (const c of line.changes) {
+        if (c.put !== undefined) this.records.set(c.key, c.put);
+        else this.records.delete(c.key);
+      }
+      this.seq = Math.max(this.seq, line.seq);
     }
     this.needSnapshot = true;
     return [...this.records.values()];
@@ -111,10 +118,10 @@ export class AttachmentStore {
   /** Resolves once `changes` (and every change committed before them) are on disk. */
   commit(changes: readonly RecordChange[]): Promise<void> {
     for (const c of changes) {
-      const seq = ++this.seq;
+      this.seq++;
       if (c.record !== undefined) this.records.set(c.key, c.record);
       else this.records.delete(c.key);
-      this.pending.push(JSON.stringify(c.record !== undefined ? { seq, key: c.key, put: c.record } : { seq, key: c.key, del: true }));
+      this.pending.push(JSON.stringify(c.record !== undefined ? { key: c.key, put: c.record } : { key: c.key, del: true }));
     }
     return this.enqueue();
   }
@@ -145,12 +152,13 @@ export class AttachmentStore {
     try {
       while (this.waiters.length > 0) {
         const lines = this.pending;
+        const seq = this.seq;
         const waiters = this.waiters;
         this.pending = [];
         this.waiters = [];
         try {
-          if (this.needSnapshot || this.journalLines + lines.length > this.records.size + this.journalSlack) await this.writeSnapshot();
-          else await this.append(lines);
+          if (this.needSnapshot || this.journalChanges + lines.length > this.records.size + this.journalSlack) await this.writeSnapshot();
+          else await this.append(seq, lines);
           for (const w of waiters) w.resolve();
         } catch (err) {
           // What failed may be half in the journal: the next write replaces everything.
@@ -164,12 +172,13 @@ export class AttachmentStore {
     }
   }
 
-  private async append(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+  /** One line for the whole write: only a last line can then be torn (see above). */
+  private async append(seq: number, changes: readonly string[]): Promise<void> {
+    if (changes.length === 0) return;
     const fd = await this.openJournal();
-    await fd.write(lines.join('\n') + '\n');
+    await fd.write(`{"seq":${seq},"changes":[${changes.join(',')}]}\n`);
     await fd.datasync();
-    this.journalLines += lines.length;
+    this.journalChanges += changes.length;
   }
 
   /** The set as it is now (changes queued for this write included), then an empty journal. */
@@ -190,7 +199,7 @@ export class AttachmentStore {
     // truncation need not be durable before the next append.
     const journal = await this.openJournal();
     await journal.truncate(0);
-    this.journalLines = 0;
+    this.journalChanges = 0;
     this.needSnapshot = false;
   }
 
@@ -216,10 +225,14 @@ export class AttachmentStore {
 function parseLine(text: string): JournalLine | undefined {
   if (text === '') return undefined;
   try {
-    const l = JSON.parse(text) as JournalLine;
-    if (typeof l !== 'object' || l === null || typeof l.seq !== 'number' || typeof l.key !== 'string') return undefined;
-    if ((l.put === undefined || typeof l.put !== 'object' || l.put === null) && l.del !== true) return undefined;
-    return l;
+    const l = JSON.parse(text) as Partial<JournalLine> | null;
+    if (typeof l !== 'object' || l === null || typeof l.seq !== 'number' || !Array.isArray(l.changes)) return undefined;
+    for (const c of l.changes as unknown[]) {
+      const x = c as Partial<JournalChange> | null;
+      if (typeof x !== 'object' || x === null || typeof x.key !== 'string') return undefined;
+      if ((typeof x.put !== 'object' || x.put === null) && x.del !== true) return undefined;
+    }
+    return l as JournalLine;
   } catch {
     return undefined;
   }
