@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   const read = (): DaemonSettings =>
     ini !== undefined
       ? loadIniFile(ini, { stateDir })
-      : { ...settingsFromConfig(args.config ? loadConfigFile(args.config) : defaultConfig()), vpn: { enableRtc: true, stateDir } };
+      : withStateDir(settingsFromConfig(args.config ? loadConfigFile(args.config) : defaultConfig()), stateDir);
 
   let settings: DaemonSettings;
   try {
@@ -122,3 +122,7 @@ main().then(
     process.exit(70);
   },
 );
+
+function withStateDir(s: DaemonSettings, stateDir: string | undefined): DaemonSettings {
+  return { ...s, vpn: { enableRtc: true, ...s.vpn, stateDir } };
+}

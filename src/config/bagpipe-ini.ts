@@ -8,7 +8,8 @@
  *   [API]       host (127.0.0.1), port (8082); the deprecated api_host / api_port still work
  *   [DATAPLANE_DRIVER_EVPN|IPVPN]  dataplane_driver (dummy; linux, for EVPN also
  *               linux_vxlan.LinuxVXLANDataplaneDriver: src/dataplane/linux), dataplane_local_address,
- *               vxlan_dst_port (4789)
+ *               vxlan_dst_port (4789), reconcile_interval (bgpipe's: seconds between re-reads
+ *               of the kernel objects the driver owns, 60; 0 = only at start)
  *   [COMMON]    root_helper, root_helper_daemon (accepted; bgpipe runs its commands itself)
  *
  * Section names are case-insensitive, as in oslo.config. Peers are iBGP neighbours (peer AS =
@@ -23,6 +24,8 @@ import { L2VPN_EVPN, IPV4_VPN, RTC, type Family } from '../wire/family.js';
 import type { DaemonSettings } from '../daemon/daemon.js';
 import type { NeighborSettings } from '../daemon/settings.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { DATAPLANE_DEFAULTS } from './build.js';
+import { EVPN_DRIVER_NAMES, IPVPN_DRIVER_NAMES } from './schema.js';
 
 export type IniSections = Map<string, Map<string, string>>;
 
@@ -112,21 +115,20 @@ export function settingsFromIni(sections: IniSections, source: string, opts: Ini
   const drivers: Record<string, string | undefined> = {};
   const kinds: Record<string, 'dummy' | 'linux'> = {};
   const ports: Record<string, number> = {};
-  // bagpipe-bgp's stevedore names (reference §2). Its IP VPN `linux` driver is MPLS; bgpipe's
-  // `linux` IP VPN driver carries the VPN over VXLAN instead (this kernel has no MPLS, no VRF).
-  const known: Record<string, RegExp> = {
-    EVPN: /^(linux|linux_vxlan\.LinuxVXLANDataplaneDriver|LinuxVXLANDataplaneDriver)$/,
-    IPVPN: /^(linux|mpls_linux_dataplane\.MPLSLinuxDataplaneDriver)$/,
-  };
+  const intervals: Record<string, number> = {};
+  // bagpipe-bgp's stevedore names (schema.ts); another name loads with the dummy driver and a
+  // warning, as an unknown option would in bagpipe-bgp (the TOML refuses it).
+  const known: Record<string, readonly string[]> = { EVPN: EVPN_DRIVER_NAMES, IPVPN: IPVPN_DRIVER_NAMES };
   for (const d of ['EVPN', 'IPVPN']) {
     const section = `DATAPLANE_DRIVER_${d}`;
     const name = get(section, 'dataplane_driver') ?? 'dummy';
-    kinds[d] = known[d]!.test(name) ? 'linux' : 'dummy';
+    kinds[d] = known[d]!.includes(name) && !/^(dummy|DummyDataplaneDriver)$/.test(name) ? 'linux' : 'dummy';
     if (kinds[d] === 'dummy' && !/^(dummy|DummyDataplaneDriver)$/.test(name)) {
       warnings.push(`${source}: [${section}] dataplane_driver ${name}: not available in bgpipe (dummy or linux), using the dummy driver`);
     }
     drivers[d] = address(section, 'dataplane_local_address', false);
     ports[d] = int(section, 'vxlan_dst_port', 4789, 1, 65535)!;
+    intervals[d] = int(section, 'reconcile_interval', DATAPLANE_DEFAULTS.reconcileInterval, 0, 86400)!;
   }
   if (issues.length) throw new ConfigError(source, issues);
 
@@ -180,6 +182,8 @@ export function settingsFromIni(sections: IniSections, source: string, opts: Ini
       ipvpnDriver: kinds.IPVPN,
       evpnVxlanDstPort: ports.EVPN,
       ipvpnVxlanDstPort: ports.IPVPN,
+      evpnReconcileInterval: intervals.EVPN,
+      ipvpnReconcileInterval: intervals.IPVPN,
       enableRtc,
       stateDir: opts.stateDir,
       lgConfig,

@@ -10,7 +10,7 @@ import { keyPathOf } from './errors.js';
 import { resolveNeighbor, templateOf, type Issues } from './neighbors.js';
 import { buildDefinedSets, buildPolicies, checkPolicyRefs } from './policy-build.js';
 import type { Document } from './schema.js';
-import type { Config, DynamicNeighborConfig, GlobalConfig, KernelConfig, NeighborConfig, PeerGroupConfig, StaticRouteConfig } from './types.js';
+import type { Config, DataplaneDriverConfig, DynamicNeighborConfig, GlobalConfig, KernelConfig, NeighborConfig, PeerGroupConfig, StaticRouteConfig } from './types.js';
 
 /** `[kernel]` defaults: main table, proto bgp, FRR's metric for BGP routes. */
 export const KERNEL_DEFAULTS: KernelConfig = { enabled: false, table: 254, protocol: 186, metric: 20, reconcileInterval: 60, staleTime: 120 };
@@ -24,6 +24,19 @@ function kernelOf(k: Document['kernel']): KernelConfig {
     metric: k?.metric ?? d.metric,
     reconcileInterval: k?.['reconcile-interval'] ?? d.reconcileInterval,
     staleTime: k?.['stale-time'] ?? d.staleTime,
+  };
+}
+
+/** A driver section: bagpipe-bgp's defaults (dummy, port 4789); re-read every 60 s. */
+export const DATAPLANE_DEFAULTS: DataplaneDriverConfig = { driver: 'dummy', localAddress: undefined, vxlanDstPort: 4789, reconcileInterval: 60 };
+
+export function dataplaneOf(d: Document['DATAPLANE_DRIVER_EVPN']): DataplaneDriverConfig {
+  const name = d?.dataplane_driver;
+  return {
+    driver: name === undefined || /^(dummy|DummyDataplaneDriver)$/.test(name) ? 'dummy' : 'linux',
+    localAddress: d?.dataplane_local_address,
+    vxlanDstPort: d?.vxlan_dst_port ?? DATAPLANE_DEFAULTS.vxlanDstPort,
+    reconcileInterval: d?.reconcile_interval ?? DATAPLANE_DEFAULTS.reconcileInterval,
   };
 }
 
@@ -96,6 +109,7 @@ export function buildConfig(doc: Document, source: string, issues: Issues): Conf
     },
     metrics: { enabled: doc.metrics?.enabled ?? true },
     kernel: kernelOf(doc.kernel),
+    dataplane: { evpn: dataplaneOf(doc.DATAPLANE_DRIVER_EVPN), ipvpn: dataplaneOf(doc.DATAPLANE_DRIVER_IPVPN) },
     warnings: issues.warnings,
   };
 }

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { keyPathOf, type ConfigIssue } from './errors.js';
 import { isNotSupported, notSupportedHint } from './values.js';
-import { isStrict, isUnsupportedCondition } from './schema.js';
+import { isUnsupportedCondition, strictNoun } from './schema.js';
 
 export interface KeyReport {
   readonly warnings: ConfigIssue[];
@@ -23,7 +23,7 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-export function checkKeys(schema: z.ZodType, value: unknown, path: PropertyKey[], report: KeyReport, strictHere = false): void {
+export function checkKeys(schema: z.ZodType, value: unknown, path: PropertyKey[], report: KeyReport, strictHere?: string): void {
   if (value === undefined) return;
   if (isNotSupported(schema)) {
     const hint = notSupportedHint(schema);
@@ -37,7 +37,7 @@ export function checkKeys(schema: z.ZodType, value: unknown, path: PropertyKey[]
     });
     return;
   }
-  const strictTable = strictHere || isStrict(schema);
+  const strictTable = strictHere ?? strictNoun(schema);
   if (schema instanceof z.ZodOptional) return checkKeys(schema.unwrap() as z.ZodType, value, path, report, strictTable);
   if (schema instanceof z.ZodArray) {
     if (Array.isArray(value)) value.forEach((v, i) => checkKeys(schema.element as z.ZodType, v, [...path, i], report));
@@ -61,7 +61,7 @@ export function checkKeys(schema: z.ZodType, value: unknown, path: PropertyKey[]
     const keyPath = keyPathOf([...path, key]);
     const guess = closest(key, known);
     if (guess !== undefined) report.errors.push({ keyPath, message: `unknown key (did you mean "${guess}"?)` });
-    else if (strictTable) report.errors.push({ keyPath, message: `unknown condition (known: ${known.join(', ')})` });
+    else if (strictTable !== undefined) report.errors.push({ keyPath, message: `unknown ${strictTable} (known: ${known.join(', ')})` });
     else report.warnings.push({ keyPath, message: 'unknown key; ignored' });
   }
 }

@@ -25,14 +25,17 @@ function unsupportedCondition(): z.ZodOptional<z.ZodUnknown> {
 export function isUnsupportedCondition(s: z.ZodType): boolean {
   return unsupportedConditionSchemas.has(s);
 }
-/** Tables whose unknown keys are errors, not warnings (policy conditions, for the same reason). */
-const strictSchemas = new WeakSet<z.ZodType>();
-function strict<T extends z.ZodType>(s: T): T {
-  strictSchemas.add(s);
+/** Tables whose unknown keys are errors, not warnings (policy conditions, for the same reason;
+ *  the dataplane driver sections, whose every key changes what reaches the kernel), with the
+ *  noun the error uses. */
+const strictSchemas = new WeakMap<z.ZodType, string>();
+function strict<T extends z.ZodType>(s: T, noun = 'condition'): T {
+  strictSchemas.set(s, noun);
   return s;
 }
-export function isStrict(s: z.ZodType): boolean {
-  return strictSchemas.has(s);
+/** The noun for an unknown key of a strict table; undefined when the table is not strict. */
+export function strictNoun(s: z.ZodType): string | undefined {
+  return strictSchemas.get(s);
 }
 
 /** `[x.config]` with GoBGP's `state` sibling tolerated (it appears in dumped configs). */
@@ -282,6 +285,22 @@ const definedSets = table({
   }).optional(),
 }).optional();
 
+/** bagpipe-bgp's stevedore names of the drivers bgpipe has (reference §2). Its IP VPN `linux`
+ *  driver is MPLS; bgpipe's carries the VPN over VXLAN (this kernel has no MPLS, no VRF). */
+export const EVPN_DRIVER_NAMES = ['dummy', 'DummyDataplaneDriver', 'linux', 'linux_vxlan.LinuxVXLANDataplaneDriver', 'LinuxVXLANDataplaneDriver'] as const;
+export const IPVPN_DRIVER_NAMES = ['dummy', 'DummyDataplaneDriver', 'linux', 'mpls_linux_dataplane.MPLSLinuxDataplaneDriver'] as const;
+const dataplaneDriver = (names: readonly [string, ...string[]]) =>
+  strict(
+    table({
+      dataplane_driver: oneOf(...names).optional(),
+      dataplane_local_address: ipv4().optional(),
+      vxlan_dst_port: int(1, 65535).optional(),
+      /** bgpipe extension: seconds between re-reads of the kernel objects the driver owns. */
+      reconcile_interval: seconds(86400).optional(),
+    }),
+    'key',
+  ).optional();
+
 export const documentSchema = table({
   global,
   neighbors: z.array(neighbor, { error: (iss) => `expected [[neighbors]] tables, got ${show(iss.input)}` }).optional(),
@@ -306,6 +325,9 @@ export const documentSchema = table({
   api: table({ 'listen-address': ip().optional(), port: int(-1, 65535).optional() }).optional(),
   /** bgpipe extension: /metrics on the API port. */
   metrics: table({ enabled: bool().optional() }).optional(),
+  /** bagpipe-bgp's driver sections (the INI's, same keys): the VPN dataplane (src/dataplane/linux). */
+  DATAPLANE_DRIVER_EVPN: dataplaneDriver(EVPN_DRIVER_NAMES),
+  DATAPLANE_DRIVER_IPVPN: dataplaneDriver(IPVPN_DRIVER_NAMES),
   /** bgpipe extension: best unicast paths installed in a kernel routing table (src/dataplane). */
   kernel: table({
     enabled: bool().optional(),

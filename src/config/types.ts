@@ -208,6 +208,17 @@ export interface KernelConfig {
   readonly staleTime: number;
 }
 
+/** `[DATAPLANE_DRIVER_EVPN]` / `[DATAPLANE_DRIVER_IPVPN]`: bagpipe-bgp's driver sections, read
+ *  from the TOML as from the INI. */
+export interface DataplaneDriverConfig {
+  readonly driver: 'dummy' | 'linux';
+  /** The VXLAN source address and the routes' next hop; undefined: the BGP local address. */
+  readonly localAddress: string | undefined;
+  readonly vxlanDstPort: number;
+  /** Seconds between re-reads of the kernel objects the driver owns; 0 = only at start. */
+  readonly reconcileInterval: number;
+}
+
 export interface Config {
   /** File name (or `<defaults>`), for log lines and errors at reload. */
   readonly source: string;
@@ -225,6 +236,8 @@ export interface Config {
   readonly metrics: { readonly enabled: boolean };
   /** bgpipe extension: the FIB (src/dataplane/fib.ts). */
   readonly kernel: KernelConfig;
+  /** The VPN dataplane drivers. */
+  readonly dataplane: { readonly evpn: DataplaneDriverConfig; readonly ipvpn: DataplaneDriverConfig };
   /** Keys that were ignored (unknown, or GoBGP features bgpipe lacks), to be logged at load. */
   readonly warnings: readonly ConfigIssue[];
 }

@@ -96,6 +96,17 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     api: config.api.port >= 0 ? { host: config.api.listenAddress, port: config.api.port } : undefined,
     warnings,
     kernel: config.kernel.enabled ? { ...config.kernel, dynamicNeighbors: config.dynamicNeighbors.length > 0 } : undefined,
+    vpn: {
+      enableRtc: true,
+      evpnDriver: config.dataplane.evpn.driver,
+      ipvpnDriver: config.dataplane.ipvpn.driver,
+      evpnLocalAddress: config.dataplane.evpn.localAddress,
+      ipvpnLocalAddress: config.dataplane.ipvpn.localAddress,
+      evpnVxlanDstPort: config.dataplane.evpn.vxlanDstPort,
+      ipvpnVxlanDstPort: config.dataplane.ipvpn.vxlanDstPort,
+      evpnReconcileInterval: config.dataplane.evpn.reconcileInterval,
+      ipvpnReconcileInterval: config.dataplane.ipvpn.reconcileInterval,
+    },
   };
 }
 

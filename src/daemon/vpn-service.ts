@@ -39,6 +39,9 @@ export interface VpnSettings {
   /** VXLAN UDP port (4789). */
   readonly evpnVxlanDstPort?: number;
   readonly ipvpnVxlanDstPort?: number;
+  /** Seconds between re-reads of the kernel objects each Linux driver owns (60; 0 = only at start). */
+  readonly evpnReconcileInterval?: number;
+  readonly ipvpnReconcileInterval?: number;
   /** Seconds after start before remote entries not learnt again leave the kernel, unless every
    *  configured neighbour sent End-of-RIB for the VPN families first (60). */
   readonly staleTime?: number;

@@ -1,5 +1,18 @@
 /** The seed configs from /work/shared/seeds with documentation addresses (RFC 5737) swapped in;
  *  everything else is as published. */
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfigText } from '../../src/config/load.js';
+
+/** The ConfigError message of a config that must not load. */
+export function errorOf(text: string, source = 'bgpiped.toml'): string {
+  try {
+    parseConfigText(text, source);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.message;
+  }
+  assert.fail('config loaded but should not have');
+}
 
 /** bagpipe-bgp EVPN blog: GoBGP as route reflector for two bagpipe nodes. */
 export const BLOG_RR = `

@@ -1,18 +1,9 @@
 /** bgpipe extension `[kernel]` (docs/CONFIG.md): defaults, values, and errors that name the key. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
-import { MINIMAL } from './fixtures.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { errorOf, MINIMAL } from './fixtures.js';
 
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, 'bgpiped.toml');
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-  assert.fail('config loaded but should not have');
-}
 
 test('[kernel] is off by default, with the main table, proto bgp (186), metric 20, reconcile every 60 s, stale time 120 s', () => {
   const c = parseConfigText(MINIMAL, 'x.toml');

@@ -1,18 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfigFile, parseConfigText } from '../../src/config/load.js';
-import { MINIMAL } from './fixtures.js';
-
-/** Loads `text` and returns the ConfigError's message (fails the test when it loads). */
-function errorOf(text: string, source = 'bgpiped.toml'): string {
-  try {
-    parseConfigText(text, source);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-  assert.fail('config loaded but should not have');
-}
+import { errorOf, MINIMAL } from './fixtures.js';
 
 const neighbor = (body: string) => `${MINIMAL}\n[[neighbors]]\n[neighbors.config]\n  neighbor-address = "192.0.2.2"\n  peer-as = 65001\n${body}`;
 
