@@ -78,11 +78,11 @@ export class VpnService {
     this.drivers = {
       evpn:
         settings.evpnDriver === 'linux'
-          ? new LinuxEvpnDriver({ localAddress: evpnAddress, vxlanDstPort: settings.evpnVxlanDstPort ?? 4789, log })
+          ? new LinuxEvpnDriver({ localAddress: evpnAddress, vxlanDstPort: settings.evpnVxlanDstPort ?? 4789, reconcileInterval: settings.evpnReconcileInterval, log })
           : new DummyDataplaneDriver(evpnAddress, ['vxlan']),
       ipvpn:
         settings.ipvpnDriver === 'linux'
-          ? new LinuxIpvpnDriver({ localAddress: ipvpnAddress, vxlanDstPort: settings.ipvpnVxlanDstPort ?? 4789, log })
+          ? new LinuxIpvpnDriver({ localAddress: ipvpnAddress, vxlanDstPort: settings.ipvpnVxlanDstPort ?? 4789, reconcileInterval: settings.ipvpnReconcileInterval, log })
           : new DummyDataplaneDriver(ipvpnAddress, ['mpls']),
     };
     for (const n of server.settings.neighbors) if (!n.adminDown) this.waitingFor.add(n.session.peerAddress);

@@ -29,7 +29,7 @@ describe('EVPN/VXLAN dataplane: containers on two bgpiped hosts ping each other 
   const children: ChildProcess[] = [];
 
   before(async () => {
-    lab = await VpnLab.create('evpn');
+    lab = await VpnLab.create('evpn', 2, { reconcileInterval: 2 });
     const [h1, h2] = lab.hosts as [NonNullable<(typeof lab.hosts)[0]>, NonNullable<(typeof lab.hosts)[1]>];
     c1 = await lab.container('evpnc1', h1, { port: 'tap-c1', mac: '52:54:00:99:00:01', ip: '10.99.10.1/24' });
     c2 = await lab.container('evpnc2', h2, { port: 'tap-c2', mac: '52:54:00:99:00:02', ip: '10.99.10.2/24' });
@@ -92,6 +92,50 @@ describe('EVPN/VXLAN dataplane: containers on two bgpiped hosts ping each other 
     const { pairs, raw } = await lab.vxlanIcmp(() => c1.lab.exec('ping', ['-c', '3', '-i', '0.2', '10.99.10.2']));
     // Outer destination h2 → h2's VNI (16); replies to h1 → h1's forced VNI (5000).
     assert.deepEqual(pairs, ['10.99.0.11 5000', '10.99.0.12 16'], `tshark: ${raw}`);
+  });
+
+  it('kernel events: the vxlan device and the bridge deleted behind bgpiped\'s back come back with their entries; ping works again', async () => {
+    const h1 = c1.host;
+    for (const dev of ['vxlan--net-a', 'evpn---net-a']) {
+      await run('ip', ['-n', h1.lab.name, 'link', 'del', dev]);
+      await lab.pingable(c1, '10.99.10.2', 10_000);
+      assert.deepEqual((await lab.links(h1, 'evpn---', 'vxlan--')).sort(), ['evpn---net-a', 'vxlan--net-a'], dev);
+    }
+    const remote = (await fdb(c1, 'vxlan--net-a')).filter((e) => e.dst !== undefined).map((e) => `${e.mac} ${e.dst} ${e.vni}`).sort();
+    assert.deepEqual(remote, ['00:00:00:00:00:00 10.99.0.12 16', '52:54:00:99:00:02 10.99.0.12 16']);
+    const [tap] = JSON.parse((await run('ip', ['-n', h1.lab.name, '-json', 'link', 'show', 'tap-c1'])).stdout) as { master?: string }[];
+    assert.equal(tap?.master, 'evpn---net-a');
+    const warnings = await labFetch(h1.lab, 8082, 'GET', '/looking-glass/logs', undefined, { accept: 'application/json' });
+    assert.match(warnings.body, /EVPN devices deleted or changed behind bgpiped's back/);
+  });
+
+  it('periodic reconcile (reconcile_interval 2 s): a remote entry deleted by hand comes back, one added by hand goes', async () => {
+    const h1 = c1.host;
+    const ns = h1.lab.name;
+    await run('bridge', ['-n', ns, 'fdb', 'del', '52:54:00:99:00:02', 'dev', 'vxlan--net-a', 'dst', '10.99.0.12', 'vni', '16', 'self']);
+    await run('ip', ['-n', ns, 'neigh', 'del', '10.99.10.2', 'dev', 'vxlan--net-a']);
+    await run('bridge', ['-n', ns, 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan--net-a', 'dst', '10.99.0.99', 'self', 'permanent']);
+    await waitUntil('the reconcile to put the fdb back as the routes say', async () => {
+      const remote = (await fdb(c1, 'vxlan--net-a')).filter((e) => e.dst !== undefined).map((e) => `${e.mac} ${e.dst} ${e.vni}`).sort();
+      return JSON.stringify(remote) === JSON.stringify(['00:00:00:00:00:00 10.99.0.12 16', '52:54:00:99:00:02 10.99.0.12 16']);
+    }, 10_000);
+    assert.match((await run('ip', ['-n', ns, 'neigh', 'show', 'dev', 'vxlan--net-a'])).stdout, /10\.99\.10\.2 lladdr 52:54:00:99:00:02 PERMANENT/);
+    await lab.pingable(c1, '10.99.10.2');
+  });
+
+  it('an attached port deleted behind bgpiped\'s back is noticed: logged, and listed in the looking glass until detached', async () => {
+    const h1 = c1.host;
+    const c3 = await lab.container('evpnc3', h1, { port: 'tap-c3', mac: '52:54:00:99:00:03', ip: '10.99.10.3/24' });
+    await lab.attach(c3, { vpn_type: 'evpn', vpn_instance_id: 'net-a', import_rt: RT, export_rt: RT });
+    await lab.pingable(c2, '10.99.10.3');
+    await run('ip', ['-n', h1.lab.name, 'link', 'del', 'tap-c3']);
+    const dataplane = async () => (await labFetch(h1.lab, 8082, 'GET', '/looking-glass/vpns/instances/net-a/dataplane', undefined, { accept: 'application/json' })).json as { missing_ports?: string[] };
+    await waitUntil('the looking glass to list tap-c3 as missing', async () => JSON.stringify((await dataplane()).missing_ports) === '["tap-c3"]', 10_000);
+    const warnings = await labFetch(h1.lab, 8082, 'GET', '/looking-glass/logs', undefined, { accept: 'application/json' });
+    assert.match(warnings.body, /port tap-c3 attached to net-a is gone from the kernel/);
+    // Still attached (a detach is the client's call), and the detach of a port that is gone works.
+    await lab.attach(c3, { vpn_type: 'evpn', vpn_instance_id: 'net-a' }, '/detach_localport');
+    assert.deepEqual((await dataplane()).missing_ports, []);
   });
 
   it('kill -9 and restart: forwarding survives, the attachment comes back, no fdb entry is deleted or re-added', async () => {

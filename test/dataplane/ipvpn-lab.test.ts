@@ -23,7 +23,7 @@ describe('IP VPN dataplane: containers on bgpiped hosts ping each other through 
   let c1: Container, c2: Container, c3: Container;
 
   before(async () => {
-    lab = await VpnLab.create('ipvpn', 3);
+    lab = await VpnLab.create('ipvpn', 3, { reconcileInterval: 2 });
     const [h1, h2, h3] = lab.hosts as [Host, Host, Host];
     c1 = await lab.container('ipvpnc1', h1, { port: 'tap-v1', mac: '52:54:00:30:00:01', ip: '10.30.0.1/24', gateway: '10.30.0.254' });
     c2 = await lab.container('ipvpnc2', h2, { port: 'tap-v2', mac: '52:54:00:30:00:02', ip: '10.30.0.2/24', gateway: '10.30.0.254' });
@@ -56,6 +56,20 @@ describe('IP VPN dataplane: containers on bgpiped hosts ping each other through 
     const text = JSON.stringify(lg.json);
     assert.match(text, /encap:VXLAN|VXLAN/i, text);
     assert.match(text, /mac|router/i, text);
+  });
+
+  it('the vxlan device deleted behind bgpiped\'s back comes back with its rule, entries and routes; a route deleted by hand comes back', async () => {
+    const h1 = c1.host;
+    const table = String(vrfTable('vrf-a'));
+    await run('ip', ['-n', h1.lab.name, 'link', 'del', 'ipvpn--vrf-a']);
+    await lab.pingable(c1, '10.30.0.2', 10_000);
+    assert.match((await run('ip', ['-n', h1.lab.name, 'route', 'show', 'table', table])).stdout, /10\.30\.0\.2 via 10\.99\.0\.12 dev ipvpn--vrf-a proto bgp onlink/);
+    await run('ip', ['-n', h1.lab.name, 'route', 'del', '10.30.0.1/32', 'table', table]);
+    await waitUntil('the periodic reconcile to put the local route back', async () => /10\.30\.0\.1 dev tap-v1 proto bgp/.test((await run('ip', ['-n', h1.lab.name, 'route', 'show', 'table', table])).stdout), 10_000);
+    await lab.pingable(c2, '10.30.0.1', 10_000);
+    const warnings = await labFetch(h1.lab, 8082, 'GET', '/looking-glass/logs', undefined, { accept: 'application/json' });
+    assert.match(warnings.body, /IP VPN vxlan device deleted or changed behind bgpiped's back/);
+    assert.match(warnings.body, /the kernel differed from what the VRF needs: fixed/);
   });
 
   it('ECMP: one prefix advertised from two VTEPs (an anycast address on c2 and c3) is one multipath route; a withdrawal shrinks it', async () => {

@@ -44,6 +44,8 @@ export interface VpnLabOptions {
   /** Hosts (1-based) where no bgpiped is started: the test runs another daemon there (the real
    *  bagpipe-bgp), with the host's address, the reflector as its peer, the API on 8082. */
   readonly foreign?: readonly number[];
+  /** `reconcile_interval` of both driver sections of the hosts' INI (bgpiped's default: 60). */
+  readonly reconcileInterval?: number;
 }
 
 export class VpnLab {
@@ -92,7 +94,9 @@ export class VpnLab {
           '[BGP]', `local_address=${address}`, 'peers=10.99.0.1', 'my_as=64512', 'enable_rtc=True',
           '[API]', 'host=127.0.0.1', 'port=8082',
           '[DATAPLANE_DRIVER_EVPN]', 'dataplane_driver=linux_vxlan.LinuxVXLANDataplaneDriver',
-          '[DATAPLANE_DRIVER_IPVPN]', 'dataplane_driver=linux', '',
+          ...(opts.reconcileInterval !== undefined ? [`reconcile_interval=${opts.reconcileInterval}`] : []),
+          '[DATAPLANE_DRIVER_IPVPN]', 'dataplane_driver=linux',
+          ...(opts.reconcileInterval !== undefined ? [`reconcile_interval=${opts.reconcileInterval}`] : []), '',
         ].join('\n'),
       );
       const stateDir = join(lab.dir, 'state');

@@ -22,7 +22,7 @@
 import type { DataplaneDriver, FloodEntry, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteMac } from '../../vpn/dataplane.js';
 import type { Json } from '../../vpn/types.js';
 import { bridge, ip, type Cmd, type LinuxKernel } from './kernel.js';
-import { VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
+import { MissingPorts, VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
 import { EVPN_BRIDGE_PREFIX, EVPN_VXLAN_PREFIX, ifName } from './names.js';
 import { existingVxlan, linksByName, type JsonLink } from './links.js';
 
@@ -87,6 +87,7 @@ export class LinuxEvpnDriver extends VxlanDriver<string, LinuxEvi> implements Da
       await this.kernel.run(cmds);
     });
     await this.kernel.idle();
+    this.watch();
   }
 
 }
@@ -105,6 +106,7 @@ class LinuxEvi implements InstanceDataplane {
   private readonly floods = new Map<string, number>();
   /** Remote entries found on a kept device at start, until learnt again: key → delete command. */
   private stale = new Map<string, Cmd[]>();
+  private readonly missing: MissingPorts;
 
   constructor(
     private readonly driver: LinuxEvpnDriver,
@@ -116,33 +118,105 @@ class LinuxEvi implements InstanceDataplane {
     this.br = s.linuxbr ?? ifName(EVPN_BRIDGE_PREFIX, s.externalId);
     this.vx = ifName(EVPN_VXLAN_PREFIX, s.externalId);
     this.vni = s.label;
-    this.k.enqueue(`EVI ${s.externalId}`, () => this.ensure());
+    this.missing = new MissingPorts(o.log, s.externalId);
+    this.k.enqueue(`EVI ${s.externalId}`, () => this.ensure(true));
   }
 
   hasPort(name: string): boolean {
     return this.ports.has(name);
   }
 
-  /** Makes the bridge and the vxlan device, keeping them (and their entries) when they are right. */
-  private async ensure(): Promise<void> {
-    const links = await linksByName(this.k);
+  /** Makes the bridge and the vxlan device, keeping them (and their entries) when they are right;
+   *  `collect`: at start, the remote entries of a kept device are stale until learnt again. */
+  private async ensure(collect: boolean, known?: Map<string, JsonLink>): Promise<void> {
+    const links = known ?? (await linksByName(this.k));
     const cmds: Cmd[] = [];
     const br = links.get(this.br);
     if (br === undefined) {
       cmds.push(ip(`link add name ${this.br} type bridge forward_delay 0 stp_state 0`));
     }
     cmds.push(ip(`link set dev ${this.br} up`));
-    const want = { vni: this.vni, local: this.o.localAddress, port: this.o.vxlanDstPort, proxy: true };
-    const vx = existingVxlan(links.get(this.vx), want);
+    const vx = existingVxlan(links.get(this.vx), this.wanted);
     if (vx === 'other') cmds.push(ip(`link del dev ${this.vx}`));
     if (vx !== 'same') {
       cmds.push(ip(`link add name ${this.vx} type vxlan id ${this.vni} local ${this.o.localAddress} dstport ${this.o.vxlanDstPort} nolearning proxy`));
       cmds.push(ip(`link set dev ${this.vx} mtu ${this.driver.mtu}`));
-    } else {
+    } else if (collect) {
       await this.collectStale();
     }
     cmds.push(ip(`link set dev ${this.vx} master ${this.br} up`));
     await this.k.run(cmds);
+  }
+
+  private get wanted() {
+    return { vni: this.vni, local: this.o.localAddress, port: this.o.vxlanDstPort, proxy: true };
+  }
+
+  /** What a port needs: in the bridge, up, its MACs pinned (MTU is lowered at attach). */
+  private portCmds(port: string, macs: Iterable<string>): Cmd[] {
+    return [ip(`link set dev ${port} master ${this.br} up`), ...[...macs].map((mac) => bridge(`fdb replace ${mac} dev ${port} master static`))];
+  }
+
+  /** Every entry the routes learnt so far need on the vxlan device. */
+  private remoteCmds(): Cmd[] {
+    const cmds: Cmd[] = [];
+    for (const list of this.macs.values()) cmds.push(fdbFor(this.vx, list[list.length - 1]!));
+    for (const [addr, list] of this.neighs) cmds.push(neighFor(this.vx, addr, list[list.length - 1]!.mac));
+    for (const key of this.floods.keys()) {
+      const [, endpoint, vni] = key.split('|');
+      cmds.push(bridge(`fdb append ${ZERO_MAC} dev ${this.vx} dst ${endpoint} vni ${vni} self permanent`));
+    }
+    return cmds;
+  }
+
+  /**
+   * The periodic reconcile (and the one a link deletion triggers): a bridge or vxlan device gone
+   * or changed behind our back is made again with every port and entry; otherwise only missing
+   * or foreign entries are fixed. Ports that are gone are reported (MissingPorts).
+   */
+  async repair(links: Map<string, JsonLink>): Promise<void> {
+    const vx = links.get(this.vx);
+    const devicesOk = links.has(this.br) && existingVxlan(vx, this.wanted) === 'same' && vx?.master === this.br;
+    const cmds: Cmd[] = [];
+    if (!devicesOk) {
+      this.o.log.warn({ bridge: this.br, vxlan: this.vx, found: { bridge: links.has(this.br), vxlan: vx?.linkinfo?.info_kind ?? null, master: vx?.master ?? null } }, 'dataplane: EVPN devices deleted or changed behind bgpiped\'s back: made again with their ports and entries');
+      await this.ensure(false, links);
+      for (const [port, macs] of this.ports) if (this.missing.present(port, links)) cmds.push(...this.portCmds(port, macs));
+      cmds.push(...this.remoteCmds());
+      await this.k.run(cmds, (_c, m) => /Cannot find device|No such device/i.test(m));
+      return;
+    }
+    for (const [port, macs] of this.ports) {
+      const l = links.get(port);
+      if (this.missing.present(port, links) && l?.master !== this.br) cmds.push(...this.portCmds(port, macs));
+    }
+    const fdb = (await this.k.json<JsonFdb>(['fdb', 'show', 'dev', this.vx], 'bridge')).filter((f) => f.dst !== undefined);
+    const have = new Set(fdb.map((f) => `${f.mac}|${f.dst}|${f.vni ?? this.vni}`));
+    const want = new Set<string>();
+    for (const [mac, list] of this.macs) {
+      const e = list[list.length - 1]!;
+      want.add(`${mac}|${e.nextHop}|${e.vni}`);
+      if (!have.has(`${mac}|${e.nextHop}|${e.vni}`)) cmds.push(fdbFor(this.vx, e));
+    }
+    for (const key of this.floods.keys()) {
+      const [, endpoint, vni] = key.split('|');
+      want.add(`${ZERO_MAC}|${endpoint}|${vni}`);
+      if (!have.has(`${ZERO_MAC}|${endpoint}|${vni}`)) cmds.push(bridge(`fdb append ${ZERO_MAC} dev ${this.vx} dst ${endpoint} vni ${vni} self permanent`));
+    }
+    const neighs = await this.k.json<JsonNeigh>(['neigh', 'show', 'dev', this.vx]);
+    const lladdr = new Map(neighs.filter((n) => (n.state ?? []).includes('PERMANENT')).map((n) => [n.dst, n.lladdr]));
+    for (const [addr, list] of this.neighs) if (lladdr.get(addr) !== list[list.length - 1]!.mac) cmds.push(neighFor(this.vx, addr, list[list.length - 1]!.mac));
+    // Entries nobody asked for (made by hand, or left by a lost command); not while entries
+    // found at start still wait for End-of-RIB.
+    if (this.stale.size === 0) {
+      for (const f of fdb) {
+        if (!want.has(`${f.mac}|${f.dst}|${f.vni ?? this.vni}`)) cmds.push(bridge(`fdb del ${f.mac} dev ${this.vx} dst ${f.dst}${f.vni !== undefined ? ` vni ${f.vni}` : ''} self`));
+      }
+      for (const addr of lladdr.keys()) if (!this.neighs.has(addr)) cmds.push(ip(`neigh del ${addr} dev ${this.vx}`));
+    }
+    if (cmds.length === 0) return;
+    this.o.log.warn({ device: this.vx, fixed: cmds.map((c) => `${c.tool} ${c.line}`) }, 'dataplane: the kernel differed from what the EVI needs: fixed');
+    await this.k.run(cmds, (_c, m) => /Cannot find device|No such device|No such file|not found/i.test(m));
   }
 
   private async collectStale(): Promise<void> {
@@ -196,7 +270,10 @@ class LinuxEvi implements InstanceDataplane {
     const macs = this.ports.get(p.linuxif);
     macs?.delete(p.mac);
     const stillPinned = macs !== undefined && macs.size > 0;
-    if (last) this.ports.delete(p.linuxif);
+    if (last) {
+      this.ports.delete(p.linuxif);
+      this.missing.forget(p.linuxif);
+    }
     this.queue(
       `port ${p.linuxif} out`,
       () => [...(stillPinned ? [] : [bridge(`fdb del ${p.mac} dev ${p.linuxif} master`)]), ...(last ? [ip(`link set dev ${p.linuxif} nomaster`)] : [])],
@@ -276,7 +353,7 @@ class LinuxEvi implements InstanceDataplane {
   }
 
   info(): { [key: string]: Json } {
-    return { linux_bridge: this.br, vxlan_if: this.vx };
+    return { linux_bridge: this.br, vxlan_if: this.vx, missing_ports: this.missing.list() };
   }
 }
 

@@ -23,7 +23,7 @@
 import type { DataplaneDriver, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteRoute } from '../../vpn/dataplane.js';
 import type { Json } from '../../vpn/types.js';
 import { bridge, ip, type Cmd, type LinuxKernel } from './kernel.js';
-import { VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
+import { MissingPorts, VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
 import { existingVxlan, linksByName, type JsonLink } from './links.js';
 import { ifName, IPVPN_VXLAN_PREFIX, stableMac, VRF_TABLE_BASE, VRF_TABLE_SPAN, vrfTable } from './names.js';
 
@@ -107,6 +107,7 @@ export class LinuxIpvpnDriver extends VxlanDriver<number, LinuxVrf> implements D
       await this.kernel.run(cmds, (_c, m) => QUIET.test(m));
     });
     await this.kernel.idle();
+    this.watch();
   }
 
 
@@ -130,6 +131,7 @@ class LinuxVrf implements InstanceDataplane {
   private readonly vteps = new Map<string, Vtep>();
   private stale = new Map<string, Cmd[]>();
   private warnedNoRmac = false;
+  private readonly missing: MissingPorts;
 
   constructor(
     private readonly driver: LinuxIpvpnDriver,
@@ -142,26 +144,31 @@ class LinuxVrf implements InstanceDataplane {
     this.vni = s.label;
     this.gateway = s.gatewayIp;
     this.routerMac = stableMac(`${o.localAddress}|${s.externalId}`);
-    this.k.enqueue(`VRF ${s.externalId}`, () => this.ensure());
+    this.missing = new MissingPorts(o.log, s.externalId);
+    this.k.enqueue(`VRF ${s.externalId}`, () => this.ensure(true));
   }
 
   ruleIifs(): string[] {
     return [this.vx, ...this.ports.keys()];
   }
 
-  private async ensure(): Promise<void> {
+  private get wanted() {
+    return { vni: this.vni, local: this.o.localAddress, port: this.o.vxlanDstPort, proxy: false, address: this.routerMac };
+  }
+
+  /** `collect`: at start, the remote entries of a kept device are stale until learnt again. */
+  private async ensure(collect: boolean, known?: Map<string, JsonLink>): Promise<void> {
     for (const [path, v] of [['net.ipv4.ip_forward', '1'], ['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0']] as const) {
       this.k.sysctl(path, v);
     }
-    const links = await linksByName(this.k);
-    const want = { vni: this.vni, local: this.o.localAddress, port: this.o.vxlanDstPort, proxy: false, address: this.routerMac };
-    const state = existingVxlan(links.get(this.vx), want);
+    const links = known ?? (await linksByName(this.k));
+    const state = existingVxlan(links.get(this.vx), this.wanted);
     const cmds: Cmd[] = [];
     if (state === 'other') cmds.push(ip(`link del dev ${this.vx}`));
     if (state !== 'same') {
       cmds.push(ip(`link add name ${this.vx} address ${this.routerMac} type vxlan id ${this.vni} local ${this.o.localAddress} dstport ${this.o.vxlanDstPort} nolearning`));
       cmds.push(ip(`link set dev ${this.vx} mtu ${this.driver.mtu}`));
-    } else {
+    } else if (collect) {
       await this.collectStale();
     }
     cmds.push(ip(`link set dev ${this.vx} up`));
@@ -232,18 +239,65 @@ class LinuxVrf implements InstanceDataplane {
     addrs.add(addr);
     const port = p.linuxif;
     this.k.enqueue(`VRF port ${port}`, async () => {
-      const cmds: Cmd[] = [ip(`link set dev ${port} up`)];
       const [link] = await this.k.json<JsonLink>(['link', 'show', 'dev', port]);
-      if (link !== undefined && link.mtu > this.driver.mtu) cmds.push(ip(`link set dev ${port} mtu ${this.driver.mtu}`));
-      if (this.gateway !== undefined) cmds.push(ip(`addr replace ${this.gateway}/32 dev ${port}`));
-      cmds.push(ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`));
+      const cmds = [...(link !== undefined && link.mtu > this.driver.mtu ? [ip(`link set dev ${port} mtu ${this.driver.mtu}`)] : []), ...this.portCmds(port, [addr])];
       await this.k.run(cmds);
-      if (first) {
-        this.k.sysctl(`net.ipv4.conf.${port}.proxy_arp`, '1');
-        this.k.sysctl(`net.ipv4.conf.${port}.rp_filter`, '0');
-        await this.ensureRule(port);
-      }
+      if (first) await this.portSettings(port);
     });
+  }
+
+  /** A port up, with the gateway address and a /32 route per endpoint address. */
+  private portCmds(port: string, addrs: Iterable<string>): Cmd[] {
+    const cmds: Cmd[] = [ip(`link set dev ${port} up`)];
+    if (this.gateway !== undefined) cmds.push(ip(`addr replace ${this.gateway}/32 dev ${port}`));
+    for (const addr of addrs) cmds.push(ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`));
+    return cmds;
+  }
+
+  /** Proxy ARP, no reverse-path filter (the return path is in the table), the port's rule. */
+  private async portSettings(port: string): Promise<void> {
+    this.k.sysctl(`net.ipv4.conf.${port}.proxy_arp`, '1');
+    this.k.sysctl(`net.ipv4.conf.${port}.rp_filter`, '0');
+    await this.ensureRule(port);
+  }
+
+  /**
+   * The periodic reconcile (and the one a link deletion triggers): a vxlan device gone or changed
+   * behind our back is made again with its rule, neighbour and fdb entries and routes; ports come
+   * back with their addresses, routes and rules; missing or wrong routes of the table are put
+   * right and, once no entry found at start waits for End-of-RIB, routes nobody wants go.
+   */
+  async repair(links: Map<string, JsonLink>): Promise<void> {
+    const cmds: Cmd[] = [];
+    const devOk = existingVxlan(links.get(this.vx), this.wanted) === 'same';
+    if (!devOk) {
+      this.o.log.warn({ vxlan: this.vx, found: links.get(this.vx)?.linkinfo?.info_kind ?? null }, 'dataplane: IP VPN vxlan device deleted or changed behind bgpiped\'s back: made again with its entries and routes');
+      await this.ensure(false, links);
+      for (const [ip4, v] of this.vteps) {
+        cmds.push(ip(`neigh replace ${ip4} lladdr ${v.mac} dev ${this.vx} nud permanent`), bridge(`fdb replace ${v.mac} dev ${this.vx} dst ${ip4} vni ${v.label} self permanent`));
+      }
+    } else {
+      await this.ensureRule(this.vx);
+    }
+    const present = [...this.ports.keys()].filter((port) => this.missing.present(port, links));
+    for (const port of present) await this.portSettings(port);
+    // Routes: what the table should hold, by destination, against what it holds.
+    const want = new Map<string, { hops: string; cmd: Cmd }>();
+    for (const port of present) for (const addr of this.ports.get(port)!) want.set(`${addr}/32`, { hops: `dev ${port}`, cmd: ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`) });
+    for (const [prefix, list] of this.routes) {
+      if (this.isLocal(prefix)) continue;
+      want.set(prefix, { hops: [...new Set(list.map((r) => r.nextHop))].sort().join(','), cmd: this.routeCmd(prefix) });
+    }
+    const have = new Map<string, string>();
+    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
+      const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+      have.set(dst, r.nexthops ? r.nexthops.map((h) => h.gateway ?? '').sort().join(',') : r.gateway ?? `dev ${r.dev}`);
+    }
+    for (const [dst, w] of want) if (have.get(dst) !== w.hops) cmds.push(w.cmd);
+    if (this.stale.size === 0) for (const dst of have.keys()) if (!want.has(dst)) cmds.push(ip(`route del ${dst} table ${this.table} proto ${PROTO}`));
+    if (cmds.length === 0) return;
+    if (devOk) this.o.log.warn({ device: this.vx, fixed: cmds.map((c) => `${c.tool} ${c.line}`) }, 'dataplane: the kernel differed from what the VRF needs: fixed');
+    await this.k.run(cmds, (_c, m) => QUIET.test(m));
   }
 
   removeLocalPort(p: LocalPortPlug, last: boolean): void {
@@ -257,6 +311,7 @@ class LinuxVrf implements InstanceDataplane {
     if (this.routes.has(`${addr}/32`) && !this.isLocal(`${addr}/32`)) cmds.push(this.routeCmd(`${addr}/32`));
     if (last || addrs.size === 0) {
       this.ports.delete(port);
+      this.missing.forget(port);
       cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
       if (this.gateway !== undefined) cmds.push(ip(`addr del ${this.gateway}/32 dev ${port}`));
     }
@@ -362,6 +417,6 @@ class LinuxVrf implements InstanceDataplane {
   }
 
   info(): { [key: string]: Json } {
-    return { vxlan_if: this.vx, routing_table: this.table, router_mac: this.routerMac };
+    return { vxlan_if: this.vx, routing_table: this.table, router_mac: this.routerMac, missing_ports: this.missing.list() };
   }
 }

@@ -36,9 +36,15 @@ export interface KernelFeatures {
 
 let probed: Promise<KernelFeatures> | undefined;
 
+const LINK_CHANGE = /^link (add|del)\b/;
+
 export class LinuxKernel {
-  private readonly ipBatch = new IpBatch();
-  private readonly bridgeBatch = new IpBatch({ ip: 'bridge' });
+  private readonly batches = { ip: new IpBatch(), bridge: new IpBatch({ ip: 'bridge' }) };
+  /** iproute2 keeps the ifindex of every name it has looked up (ll_map.c) for the life of the
+   *  process, and the kernel refuses a stale one ("No such device", "unknown ifindex"): after a
+   *  link is made or deleted (by us, or by someone else: noteLinksChanged), each tool's next
+   *  command runs in a new child. */
+  private readonly staleNames = { ip: false, bridge: false };
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
   /** Commands the kernel refused since start (the looking glass shows the last ones). */
@@ -49,6 +55,11 @@ export class LinuxKernel {
   /** Queues a task; tasks run one at a time, in order. */
   enqueue(what: string, task: () => Promise<void>): void {
     this.tail = this.tail.then(task).catch((err: unknown) => this.fail(`${what}: ${(err as Error).message}`));
+  }
+
+  /** A link was made or deleted by someone else (`ip monitor link`): see linksChanged. */
+  noteLinksChanged(): void {
+    this.staleNames.ip = this.staleNames.bridge = true;
   }
 
   /** Resolves once every task queued so far has run. */
@@ -62,9 +73,17 @@ export class LinuxKernel {
     for (let i = 0; i < cmds.length; ) {
       const tool = cmds[i]!.tool;
       let j = i;
-      while (j < cmds.length && cmds[j]!.tool === tool) j++;
+      let relinks = false;
+      // A group ends after a command that makes or deletes a link (see staleNames).
+      while (j < cmds.length && cmds[j]!.tool === tool && !relinks) relinks = LINK_CHANGE.test(cmds[j++]!.line);
       const group = cmds.slice(i, j);
-      const errors = await (tool === 'ip' ? this.ipBatch : this.bridgeBatch).run(group.map((c) => c.line));
+      if (this.staleNames[tool]) {
+        this.staleNames[tool] = false;
+        this.batches[tool].close();
+        this.batches[tool] = new IpBatch(tool === 'bridge' ? { ip: 'bridge' } : {});
+      }
+      const errors = await this.batches[tool].run(group.map((c) => c.line));
+      if (relinks) this.noteLinksChanged();
       for (const [k, message] of errors) {
         const cmd = group[k]!;
         if (quiet?.(cmd, message)) continue;
@@ -100,8 +119,8 @@ export class LinuxKernel {
 
   close(): void {
     this.closed = true;
-    this.ipBatch.close();
-    this.bridgeBatch.close();
+    this.batches.ip.close();
+    this.batches.bridge.close();
   }
 
   get isClosed(): boolean {
