@@ -131,6 +131,7 @@ class LinuxVrf implements InstanceDataplane {
   private readonly vteps = new Map<string, Vtep>();
   private stale = new Map<string, Cmd[]>();
   private warnedNoRmac = false;
+  private warnedV6 = false;
   private readonly missing: MissingPorts;
 
   constructor(
@@ -325,7 +326,12 @@ class LinuxVrf implements InstanceDataplane {
   removeFloodEntry(): void {}
 
   addRemoteRoute(e: RemoteRoute): void {
-    if (e.prefix.includes(':')) return;
+    if (e.prefix.includes(':')) {
+      // This kernel refuses an IPv6 route via an IPv4 next hop (the VTEP): not routable here.
+      if (!this.warnedV6) this.o.log.warn({ vrf: this.s.externalId, prefix: e.prefix, nextHop: e.nextHop }, 'dataplane: the linux IP VPN driver carries IPv4 only; VPN-IPv6 routes are not installed');
+      this.warnedV6 = true;
+      return;
+    }
     if (e.routerMac === undefined) {
       if (!this.warnedNoRmac) this.o.log.warn({ vrf: this.s.externalId, prefix: e.prefix, nextHop: e.nextHop }, 'dataplane: a VPN route without a router MAC community cannot be reached over VXLAN; not installed');
       this.warnedNoRmac = true;

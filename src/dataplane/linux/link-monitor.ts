@@ -8,7 +8,8 @@
  * The drivers do not trust an event's details: a deletion only makes them re-read the kernel
  * soon (their periodic reconcile, early), which also covers a burst of events and their own
  * deletions. A monitor that dies is restarted after a second; events lost meanwhile are caught
- * by the periodic reconcile.
+ * by the periodic reconcile. After a kill -9 of bgpiped the child lives on until the next link
+ * event, when writing to the closed pipe ends it (SIGPIPE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../util/log.js';
