@@ -126,7 +126,7 @@ export class AttachmentStore {
     return this.enqueue();
   }
 
-  /** Replaces the whole set (after a restore dropped refused attachments): a snapshot. */
+  /** Replaces the whole set (at start, once the restore has dropped what it refused): a snapshot. */
   replace(records: readonly AttachmentRecord[]): Promise<void> {
     this.records.clear();
     for (const r of records) this.records.set(storedRecordKey(r), r);
@@ -184,6 +184,8 @@ export class AttachmentStore {
   /** The set as it is now (changes queued for this write included), then an empty journal. */
   private async writeSnapshot(): Promise<void> {
     const text = JSON.stringify({ version: VERSION, seq: this.seq, attachments: [...this.records.values()] }, null, 1) + '\n';
+    // Cleared now, not when done: a replace() during this write asks for the next one.
+    this.needSnapshot = false;
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     const tmp = `${this.path}.tmp`;
     const fd = await open(tmp, 'w', 0o640);
@@ -200,7 +202,6 @@ export class AttachmentStore {
     const journal = await this.openJournal();
     await journal.truncate(0);
     this.journalChanges = 0;
-    this.needSnapshot = false;
   }
 
   private async openJournal(): Promise<FileHandle> {

@@ -150,6 +150,18 @@ describe('attachment store', () => {
     assert.deepEqual(macs(reload(dir)), macs([record(1), record(2)]));
   });
 
+  it('writes a replacement of the whole set made while a snapshot is being written', async () => {
+    const dir = freshDir();
+    const store = new AttachmentStore(dir);
+    store.load();
+    // The first write after load is a snapshot: the replacement arrives while it is on its way.
+    const inFlight = store.commit([put(record(1)), put(record(2))]);
+    const replaced = store.replace([record(3)]);
+    await Promise.all([inFlight, replaced]);
+    await store.close();
+    assert.deepEqual(macs(reload(dir)), macs([record(3)]));
+  });
+
   it('refuses a snapshot that is not a bgpipe attachments file', () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'attachments.json'), JSON.stringify({ version: 7, attachments: [] }));
