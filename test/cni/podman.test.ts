@@ -9,7 +9,8 @@
  *
  * Proves: the containers ping each other across hosts over VXLAN; `podman stop` runs DEL, which
  * withdraws the container's EVPN route (gone from the other host's RIB and kernel fdb) and leaves
- * nothing of it (veth, attachment, lease, libcni cache entry). Everything is removed in after().
+ * nothing of it (veth, attachment, lease, libcni cache entry). And what podman 4.3 does with a
+ * cniVersion 1.1.0 conflist. Everything is removed in after().
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ const NET1 = `bgpt-pm1-${process.pid}`;
 const NET2 = `bgpt-pm2-${process.pid}`;
 const C1 = `bgpt-pmc1-${process.pid}`;
 const C2 = `bgpt-pmc2-${process.pid}`;
+const NET3 = `bgpt-pm3-${process.pid}`;
+const C3 = `bgpt-pmc3-${process.pid}`;
 
 /** The seed README's 10-mynet.conf entry; the range keeps the two hosts' leases apart. */
 const seedEntry = (rangeStart: string, rangeEnd: string) => {
@@ -142,5 +145,18 @@ describe('CNI plugin bagpipe under podman (CNI backend, runc): containers on two
     assert.ok(!existsSync('/var/lib/cni/results') || !readdirSync('/var/lib/cni/results').some((f) => f.includes(id[C2]!)), 'no cached result');
     // C1 is untouched.
     assert.deepEqual(Object.keys(await ports(h1, NET1)), [hostIfName(id[C1]!, 'eth0')]);
+  });
+
+  it('a cniVersion 1.1.0 conflist: podman 4.3 passes it through (the plugin lists 1.1.0) but cannot read a 1.1.0 result; the DEL it then runs leaves nothing', async () => {
+    pm.addNetwork(NET3, '1.1.0', seedEntry('10.1.2.200', '10.1.2.250'));
+    // Its libcni (containernetworking/cni 1.1) parses results up to 1.0.0. The reference plugins
+    // (1.1.1) do not list 1.1.0, so podman refuses such a conflist for them before any ADD.
+    await assert.rejects(pm.runContainer(C3, NET3, h1.lab), /unsupported CNI result version "1\.1\.0"/);
+    const calls = pm.calls().filter((c) => c.conf.name === NET3);
+    assert.deepEqual(calls.map((c) => [c.command, c.conf.cniVersion]), [['ADD', '1.1.0'], ['DEL', '1.1.0']]);
+    assert.ok(!(await links(h1)).includes(hostIfName(calls[0]!.containerId, 'eth0')));
+    assert.deepEqual(await ports(h1, NET3), {});
+    const leases = `/var/lib/cni/networks/${NET3}`;
+    assert.deepEqual(existsSync(leases) ? readdirSync(leases).filter((f) => /^\d/.test(f)) : [], []);
   });
 });
