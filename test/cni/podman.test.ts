@@ -32,6 +32,7 @@ const C1 = `bgpt-pmc1-${process.pid}`;
 const C2 = `bgpt-pmc2-${process.pid}`;
 const NET3 = `bgpt-pm3-${process.pid}`;
 const C3 = `bgpt-pmc3-${process.pid}`;
+const C4 = `bgpt-pmc4-${process.pid}`;
 
 /** The seed README's 10-mynet.conf entry; the range keeps the two hosts' leases apart. */
 const seedEntry = (rangeStart: string, rangeEnd: string) => {
@@ -120,6 +121,21 @@ describe('CNI plugin bagpipe under podman (CNI backend, runc): containers on two
     assert.ok(await remoteEntry(h1, mac[C2]!, h2.address), `h1 fdb has ${mac[C2]} → ${h2.address}`);
     assert.ok(await remoteEntry(h2, mac[C1]!, h1.address), `h2 fdb has ${mac[C1]} → ${h1.address}`);
     assert.ok((await evpnRib(h1)).includes(mac[C2]!), `h1's RIB has the MAC/IP route of ${mac[C2]}`);
+  });
+
+  it('a container that exits by itself (run --rm) reaches the other host on the way, and podman\'s cleanup runs DEL', async () => {
+    // The container pings C1 on h1 until it answers (its MAC/IP route crosses the reflector
+    // meanwhile), then exits; podman's cleanup of an exited container runs DEL.
+    const script = `for i in 1 2 3 4 5 6 7 8 9 10; do ping -c 1 -W 1 ${ip[C1]} && exit 0; done; exit 1`;
+    const r = await pm.runOnce(C4, NET2, h2.lab, ['sh', '-c', script]);
+    assert.match(r.stdout, /1 packets received/);
+    const calls = pm.calls().filter((c) => c.conf.name === NET2 && c.containerId !== id[C2]);
+    assert.deepEqual(calls.map((c) => c.command), ['ADD', 'DEL']);
+    const prev = calls[1]!.conf.prevResult as { interfaces: { mac: string }[] };
+    const mac4 = prev.interfaces[1]!.mac;
+    assert.ok(!(await links(h2)).includes(hostIfName(calls[0]!.containerId, 'eth0')));
+    assert.deepEqual(Object.keys(await ports(h2, NET2)), [hostIfName(id[C2]!, 'eth0')]);
+    await waitUntil(`h1 to forget ${mac4}`, async () => !(await remoteEntry(h1, mac4, h2.address)), 10_000);
   });
 
   it('podman stop runs DEL (with prevResult): the route is withdrawn at the other host, and nothing of the container is left', async () => {

@@ -116,6 +116,12 @@ export class Podman {
     await this.podman(['run', '-d', '--name', name, '--network', network, this.image, '/bin/sleep', '3600'], ns);
   }
 
+  /** `podman run --rm` in the foreground: the container exits by itself and podman cleans up. */
+  async runOnce(name: string, network: string, ns: Lab, cmd: string[]): Promise<ExecResult> {
+    this.containers.set(name, ns);
+    return this.podman(['run', '--rm', '--name', name, '--network', network, this.image, ...cmd], ns);
+  }
+
   /** `podman exec` of a command in a container; rejects on a non-zero exit. */
   exec(name: string, cmd: string[]): Promise<ExecResult> {
     return this.podman(['exec', name, ...cmd], this.containers.get(name));
@@ -159,7 +165,8 @@ export class Podman {
       }
     };
     for (const [name, ns] of this.containers) {
-      await step(() => (ns.isDestroyed ? this.podman(['rm', '-f', '-t', '0', name]) : this.podman(['rm', '-f', '-t', '0', name], ns)));
+      const rm = ['rm', '--force', '--ignore', '--time', '0', name];
+      await step(() => (ns.isDestroyed ? this.podman(rm) : this.podman(rm, ns)));
     }
     // Not `podman system reset`: it would also delete every network's conflist in net.d.
     await step(() => this.podman(['rmi', '--force', this.image]));
