@@ -163,6 +163,19 @@ describe('CNI plugin bagpipe under podman (CNI backend, runc): containers on two
     assert.deepEqual(Object.keys(await ports(h1, NET1)), [hostIfName(id[C1]!, 'eth0')]);
   });
 
+  it('podman start after the stop: ADD again (same container id, same port name); h2 re-creates the instance with C1\'s route already in its RIB, and the ping crosses again', async () => {
+    await pm.podman(['start', C2], h2.lab);
+    const adds = pm.calls().filter((c) => c.command === 'ADD' && c.containerId === id[C2]);
+    assert.equal(adds.length, 2);
+    assert.ok((await links(h2)).includes(hostIfName(id[C2]!, 'eth0')));
+    await waitUntil(`${C2} to ping ${ip[C1]} again`, () => pings(C2, ip[C1]!), 15_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await lab.logs()}`);
+    });
+    // host-local leases the next free address, so the restarted container may have a new one.
+    const again = (await pm.inspect(C2)).NetworkSettings as { Networks: Record<string, { IPAddress: string }> };
+    assert.ok(await pings(C1, again.Networks[NET2]!.IPAddress), `${C1} pings ${C2} at ${again.Networks[NET2]!.IPAddress}`);
+  });
+
   it('a cniVersion 1.1.0 conflist: podman 4.3 passes it through (the plugin lists 1.1.0) but cannot read a 1.1.0 result; the DEL it then runs leaves nothing', async () => {
     pm.addNetwork(NET3, '1.1.0', seedEntry('10.1.2.200', '10.1.2.250'));
     // Its libcni (containernetworking/cni 1.1) parses results up to 1.0.0. The reference plugins
