@@ -117,3 +117,12 @@ test("router's MAC, ES-import, ESI label and default gateway communities", () =>
   }
   for (const bad of ['rmac:aa:bb', 'mac-mobility:4294967296', 'esi-label:16777216']) assert.throws(() => parseExtCommunity(bad), /extended community/, bad);
 });
+
+test("bagpipe-bgp's consistent hash sort order community reads by name (order in octets 2–5)", () => {
+  // As bagpipe-bgp sends it on its EVPN routes: type 0x03, subtype 0x14, order 0, reserved 0.
+  assert.equal(formatExtCommunity(0x0314000000000000n), 'consistent-hash-sort-order:0');
+  assert.equal(parseExtCommunity('consistent-hash-sort-order:7'), 0x0314000000070000n);
+  assert.equal(formatExtCommunity(parseExtCommunity('consistent-hash-sort-order:4294967295')), 'consistent-hash-sort-order:4294967295');
+  assert.equal(formatExtCommunity(0x0314000000000001n), '0x0314000000000001'); // reserved part set: raw
+  assert.throws(() => parseExtCommunity('consistent-hash-sort-order:4294967296'), /extended community/);
+});

@@ -11,7 +11,9 @@
  * `soo:…` likewise (RFC 4360 §4, RFC 5668; asdot `rt:64086.59904:7` is accepted on input),
  * `encap:vxlan` (RFC 9012 §4.1), and the EVPN ones (RFC 7432 §7.5–7.8, RFC 9135 §8.1):
  * `mac-mobility:5`, `mac-mobility:5:sticky`, `esi-label:300`, `esi-label:300:single-active`,
- * `es-import:aa:bb:cc:dd:ee:ff`, `rmac:aa:bb:cc:dd:ee:ff`, `default-gateway`; else `0x` + 16 hex.
+ * `es-import:aa:bb:cc:dd:ee:ff`, `rmac:aa:bb:cc:dd:ee:ff`, `default-gateway`, and
+ * `consistent-hash-sort-order:N` (draft-fm-bess-service-chaining, which bagpipe-bgp puts on its
+ * routes); else `0x` + 16 hex.
  * Typed constructors and readers for the RIB and the VPN layer follow at the end of the file.
  */
 import { parseIpv4Number } from '../ip.js';
@@ -81,6 +83,8 @@ export function formatExtCommunity(c: bigint): string {
         return `encap:${TUNNEL_TYPES.get(tunnel) ?? tunnel}`;
       }
       if (subtype === 0x0d && type === 0x03) return 'default-gateway';
+      // Consistent Hash Sort Order: order (4), reserved (2); a non-zero reserved part prints as hex.
+      if (subtype === 0x14 && type === 0x03 && (v & 0xffffn) === 0n) return `consistent-hash-sort-order:${Number((v >> 16n) & 0xffffffffn)}`;
       break;
     case 0x06: // EVPN (RFC 7432 §7.5–7.7, RFC 9135 §8.1)
       if (type !== 0x06) break;
@@ -110,6 +114,11 @@ export function parseExtCommunity(text: string): bigint {
   const fail = () => new Error(`invalid extended community ${JSON.stringify(text)}`);
   if (/^0x[0-9a-f]{1,16}$/.test(t)) return BigInt(t);
   if (t === 'default-gateway') return DEFAULT_GATEWAY;
+  const sortOrder = /^consistent-hash-sort-order:(\d{1,10})$/.exec(t);
+  if (sortOrder) {
+    if (Number(sortOrder[1]) > 0xffffffff) throw fail();
+    return (0x0314n << 48n) | (BigInt(sortOrder[1]!) << 16n);
+  }
   const mobility = /^mac-mobility:(\d{1,10})(:sticky)?$/.exec(t);
   if (mobility) {
     if (Number(mobility[1]) > 0xffffffff) throw fail();
