@@ -157,62 +157,53 @@ class LinuxEvi implements InstanceDataplane {
     return [ip(`link set dev ${port} master ${this.br} up`), ...[...macs].map((mac) => bridge(`fdb replace ${mac} dev ${port} master static`))];
   }
 
-  /** Every entry the routes learnt so far need on the vxlan device. */
-  private remoteCmds(): Cmd[] {
-    const cmds: Cmd[] = [];
-    for (const list of this.macs.values()) cmds.push(fdbFor(this.vx, list[list.length - 1]!));
-    for (const [addr, list] of this.neighs) cmds.push(neighFor(this.vx, addr, list[list.length - 1]!.mac));
-    for (const key of this.floods.keys()) {
-      const [, endpoint, vni] = key.split('|');
-      cmds.push(bridge(`fdb append ${ZERO_MAC} dev ${this.vx} dst ${endpoint} vni ${vni} self permanent`));
-    }
-    return cmds;
-  }
-
   /**
    * The periodic reconcile (and the one a link deletion triggers): a bridge or vxlan device gone
    * or changed behind our back is made again with every port and entry; otherwise only missing
    * or foreign entries are fixed. Ports that are gone are reported (MissingPorts).
    */
   async repair(links: Map<string, JsonLink>): Promise<void> {
+    // What the instance needs, taken before the first await: calls made while this pass reads
+    // the kernel have their own commands queued after it, so they are not differences.
+    const ports = [...this.ports].map(([port, macs]) => [port, [...macs]] as const);
+    const wantFdb = new Map<string, Cmd>();
+    for (const [mac, list] of this.macs) {
+      const e = list[list.length - 1]!;
+      wantFdb.set(`${mac}|${e.nextHop}|${e.vni}`, fdbFor(this.vx, e));
+    }
+    for (const key of this.floods.keys()) {
+      const [, endpoint, vni] = key.split('|');
+      wantFdb.set(`${ZERO_MAC}|${endpoint}|${vni}`, bridge(`fdb append ${ZERO_MAC} dev ${this.vx} dst ${endpoint} vni ${vni} self permanent`));
+    }
+    const wantNeigh = new Map([...this.neighs].map(([addr, list]) => [addr, list[list.length - 1]!.mac]));
+
     const vx = links.get(this.vx);
     const devicesOk = links.has(this.br) && existingVxlan(vx, this.wanted) === 'same' && vx?.master === this.br;
     const cmds: Cmd[] = [];
     if (!devicesOk) {
       this.o.log.warn({ bridge: this.br, vxlan: this.vx, found: { bridge: links.has(this.br), vxlan: vx?.linkinfo?.info_kind ?? null, master: vx?.master ?? null } }, 'dataplane: EVPN devices deleted or changed behind bgpiped\'s back: made again with their ports and entries');
       await this.ensure(false, links);
-      for (const [port, macs] of this.ports) if (this.missing.present(port, links)) cmds.push(...this.portCmds(port, macs));
-      cmds.push(...this.remoteCmds());
+      for (const [port, macs] of ports) if (this.missing.present(port, links)) cmds.push(...this.portCmds(port, macs));
+      cmds.push(...wantFdb.values(), ...[...wantNeigh].map(([addr, mac]) => neighFor(this.vx, addr, mac)));
       await this.k.run(cmds, (_c, m) => /Cannot find device|No such device/i.test(m));
       return;
     }
-    for (const [port, macs] of this.ports) {
-      const l = links.get(port);
-      if (this.missing.present(port, links) && l?.master !== this.br) cmds.push(...this.portCmds(port, macs));
+    for (const [port, macs] of ports) {
+      if (this.missing.present(port, links) && links.get(port)?.master !== this.br) cmds.push(...this.portCmds(port, macs));
     }
     const fdb = (await this.k.json<JsonFdb>(['fdb', 'show', 'dev', this.vx], 'bridge')).filter((f) => f.dst !== undefined);
     const have = new Set(fdb.map((f) => `${f.mac}|${f.dst}|${f.vni ?? this.vni}`));
-    const want = new Set<string>();
-    for (const [mac, list] of this.macs) {
-      const e = list[list.length - 1]!;
-      want.add(`${mac}|${e.nextHop}|${e.vni}`);
-      if (!have.has(`${mac}|${e.nextHop}|${e.vni}`)) cmds.push(fdbFor(this.vx, e));
-    }
-    for (const key of this.floods.keys()) {
-      const [, endpoint, vni] = key.split('|');
-      want.add(`${ZERO_MAC}|${endpoint}|${vni}`);
-      if (!have.has(`${ZERO_MAC}|${endpoint}|${vni}`)) cmds.push(bridge(`fdb append ${ZERO_MAC} dev ${this.vx} dst ${endpoint} vni ${vni} self permanent`));
-    }
+    for (const [key, cmd] of wantFdb) if (!have.has(key)) cmds.push(cmd);
     const neighs = await this.k.json<JsonNeigh>(['neigh', 'show', 'dev', this.vx]);
     const lladdr = new Map(neighs.filter((n) => (n.state ?? []).includes('PERMANENT')).map((n) => [n.dst, n.lladdr]));
-    for (const [addr, list] of this.neighs) if (lladdr.get(addr) !== list[list.length - 1]!.mac) cmds.push(neighFor(this.vx, addr, list[list.length - 1]!.mac));
+    for (const [addr, mac] of wantNeigh) if (lladdr.get(addr) !== mac) cmds.push(neighFor(this.vx, addr, mac));
     // Entries nobody asked for (made by hand, or left by a lost command); not while entries
     // found at start still wait for End-of-RIB.
     if (this.stale.size === 0) {
       for (const f of fdb) {
-        if (!want.has(`${f.mac}|${f.dst}|${f.vni ?? this.vni}`)) cmds.push(bridge(`fdb del ${f.mac} dev ${this.vx} dst ${f.dst}${f.vni !== undefined ? ` vni ${f.vni}` : ''} self`));
+        if (!wantFdb.has(`${f.mac}|${f.dst}|${f.vni ?? this.vni}`)) cmds.push(bridge(`fdb del ${f.mac} dev ${this.vx} dst ${f.dst}${f.vni !== undefined ? ` vni ${f.vni}` : ''} self`));
       }
-      for (const addr of lladdr.keys()) if (!this.neighs.has(addr)) cmds.push(ip(`neigh del ${addr} dev ${this.vx}`));
+      for (const addr of lladdr.keys()) if (!wantNeigh.has(addr)) cmds.push(ip(`neigh del ${addr} dev ${this.vx}`));
     }
     if (cmds.length === 0) return;
     this.o.log.warn({ device: this.vx, fixed: cmds.map((c) => `${c.tool} ${c.line}`) }, 'dataplane: the kernel differed from what the EVI needs: fixed');

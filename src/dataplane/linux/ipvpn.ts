@@ -269,26 +269,27 @@ class LinuxVrf implements InstanceDataplane {
    * right and, once no entry found at start waits for End-of-RIB, routes nobody wants go.
    */
   async repair(links: Map<string, JsonLink>): Promise<void> {
+    // What the VRF needs, taken before the first await: calls made while this pass reads the
+    // kernel have their own commands queued after it, so they are not differences.
+    const present = [...this.ports.keys()].filter((port) => this.missing.present(port, links));
+    const vteps = [...this.vteps].flatMap(([addr, v]) => [ip(`neigh replace ${addr} lladdr ${v.mac} dev ${this.vx} nud permanent`), bridge(`fdb replace ${v.mac} dev ${this.vx} dst ${addr} vni ${v.label} self permanent`)]);
+    // Routes of the table by destination: the next hops as `ip -json` shows them, and the fix.
+    const want = new Map<string, { hops: string; cmd: Cmd }>();
+    for (const port of present) for (const addr of this.ports.get(port)!) want.set(`${addr}/32`, { hops: `dev ${port}`, cmd: ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`) });
+    for (const [prefix, list] of this.routes) {
+      if (!this.isLocal(prefix)) want.set(prefix, { hops: [...new Set(list.map((r) => r.nextHop))].sort().join(','), cmd: this.routeCmd(prefix) });
+    }
+
     const cmds: Cmd[] = [];
     const devOk = existingVxlan(links.get(this.vx), this.wanted) === 'same';
     if (!devOk) {
       this.o.log.warn({ vxlan: this.vx, found: links.get(this.vx)?.linkinfo?.info_kind ?? null }, 'dataplane: IP VPN vxlan device deleted or changed behind bgpiped\'s back: made again with its entries and routes');
       await this.ensure(false, links);
-      for (const [ip4, v] of this.vteps) {
-        cmds.push(ip(`neigh replace ${ip4} lladdr ${v.mac} dev ${this.vx} nud permanent`), bridge(`fdb replace ${v.mac} dev ${this.vx} dst ${ip4} vni ${v.label} self permanent`));
-      }
+      cmds.push(...vteps);
     } else {
       await this.ensureRule(this.vx);
     }
-    const present = [...this.ports.keys()].filter((port) => this.missing.present(port, links));
     for (const port of present) await this.portSettings(port);
-    // Routes: what the table should hold, by destination, against what it holds.
-    const want = new Map<string, { hops: string; cmd: Cmd }>();
-    for (const port of present) for (const addr of this.ports.get(port)!) want.set(`${addr}/32`, { hops: `dev ${port}`, cmd: ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`) });
-    for (const [prefix, list] of this.routes) {
-      if (this.isLocal(prefix)) continue;
-      want.set(prefix, { hops: [...new Set(list.map((r) => r.nextHop))].sort().join(','), cmd: this.routeCmd(prefix) });
-    }
     const have = new Map<string, string>();
     for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
       const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
