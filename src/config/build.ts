@@ -83,7 +83,12 @@ export function buildConfig(doc: Document, source: string, issues: Issues): Conf
     const ap = n['apply-policy']?.config;
     checkPolicyRefs(ap?.['import-policy-list'], policyDefinitions, [...path, 'apply-policy', 'config', 'import-policy-list'], issues);
     checkPolicyRefs(ap?.['export-policy-list'], policyDefinitions, [...path, 'apply-policy', 'config', 'export-policy-list'], issues);
-    neighbors.push(resolveNeighbor(address, templateOf(n, path, issues), group, global, false));
+    const resolved = resolveNeighbor(address, templateOf(n, path, issues), group, global, false);
+    if (resolved.ttlSecurity.enabled && resolved.ebgpMultihop.enabled) {
+      // GoBGP: the two cannot be configured for the same neighbour (GTSM sends with TTL 255).
+      issues.errors.push({ keyPath: keyPathOf([...path, 'ttl-security', 'config', 'enabled']), message: 'ttl-security and ebgp-multihop are mutually exclusive' });
+    }
+    neighbors.push(resolved);
   });
 
   const dynamicNeighbors: DynamicNeighborConfig[] = (doc['dynamic-neighbors'] ?? []).map((d, i) => {

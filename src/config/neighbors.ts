@@ -24,7 +24,12 @@ export const NEIGHBOR_DEFAULTS = {
   minimumAdvertisementInterval: 0,
   remotePort: 179,
   restartTime: 120,
+  /** GoBGP's ttl-min when ttl-security is enabled without one: only directly connected peers. */
+  ttlMin: 255,
 } as const;
+
+/** Linux TCP_MD5SIG_MAXKEYLEN. */
+const MD5_MAX_KEY_BYTES = 80;
 
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -41,6 +46,11 @@ export function templateOf(raw: RawNeighbor | RawPeerGroup, path: PropertyKey[],
   const legacyAddPaths = raw['add-paths']?.config;
   const afiSafis = raw['afi-safis']?.flatMap((a, i) => afiSafiOf(a, legacyAddPaths, [...path, 'afi-safis', i], issues) ?? []);
   const ap = raw['apply-policy']?.config;
+  const password = c['auth-password'];
+  if (password !== undefined && (password === '' || Buffer.byteLength(password) > MD5_MAX_KEY_BYTES)) {
+    issues.errors.push({ keyPath: at('config', 'auth-password'), message: `expected 1..${MD5_MAX_KEY_BYTES} bytes (the TCP MD5 key limit), got ${Buffer.byteLength(password)}` });
+  }
+  const ts = raw['ttl-security']?.config;
   return {
     ...defined({
       peerAs: c['peer-as'],
@@ -68,6 +78,7 @@ export function templateOf(raw: RawNeighbor | RawPeerGroup, path: PropertyKey[],
       routeReflectorClusterId: raw['route-reflector']?.config?.['route-reflector-cluster-id'],
     }),
     ebgpMultihop: defined({ enabled: raw['ebgp-multihop']?.config?.enabled, multihopTtl: raw['ebgp-multihop']?.config?.['multihop-ttl'] }),
+    ttlSecurity: defined({ enabled: ts?.enabled, ttlMin: ts?.['ttl-min'] }),
     gracefulRestart: defined({ enabled: raw['graceful-restart']?.config?.enabled, restartTime: raw['graceful-restart']?.config?.['restart-time'] }),
     applyPolicy: defined({
       importPolicyList: ap?.['import-policy-list'],
@@ -140,7 +151,7 @@ export function resolveNeighbor(
 ): NeighborConfig {
   const g = group?.template;
   const pick = <K extends keyof NeighborTemplate>(k: K): NeighborTemplate[K] | undefined => own?.[k] ?? g?.[k];
-  const sub = <K extends 'transport' | 'timers' | 'routeReflector' | 'ebgpMultihop' | 'gracefulRestart' | 'applyPolicy'>(k: K) => ({
+  const sub = <K extends 'transport' | 'timers' | 'routeReflector' | 'ebgpMultihop' | 'ttlSecurity' | 'gracefulRestart' | 'applyPolicy'>(k: K) => ({
     ...(g?.[k] ?? {}),
     ...(own?.[k] ?? {}),
   }) as NeighborTemplate[K];
@@ -148,6 +159,7 @@ export function resolveNeighbor(
   const timers = sub('timers');
   const rr = sub('routeReflector');
   const mh = sub('ebgpMultihop');
+  const ts = sub('ttlSecurity');
   const gr = sub('gracefulRestart');
   const ap = sub('applyPolicy');
   const holdTime = timers.holdTime ?? NEIGHBOR_DEFAULTS.holdTime;
@@ -178,6 +190,7 @@ export function resolveNeighbor(
     },
     routeReflector: { routeReflectorClient: rr.routeReflectorClient ?? false, ...defined({ routeReflectorClusterId: rr.routeReflectorClusterId }) },
     ebgpMultihop: { enabled: mh.enabled ?? false, ...defined({ multihopTtl: mh.multihopTtl }) },
+    ttlSecurity: { enabled: ts.enabled ?? false, ttlMin: ts.ttlMin ?? NEIGHBOR_DEFAULTS.ttlMin },
     gracefulRestart: { enabled: gr.enabled ?? false, restartTime: gr.restartTime ?? NEIGHBOR_DEFAULTS.restartTime },
     afiSafis,
     families: afiSafis.filter((a) => a.enabled && a.implemented).map((a) => a.family),

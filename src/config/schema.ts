@@ -153,7 +153,8 @@ const neighborSubtables = {
   'as-path-options': notSupported(),
   'use-multiple-paths': notSupported(),
   'error-handling': notSupported(),
-  'ttl-security': notSupported(),
+  /** GTSM (RFC 5082): send with TTL 255, drop what arrives below ttl-min (GoBGP: 255 = directly connected). */
+  'ttl-security': section({ enabled: bool().optional(), 'ttl-min': int(1, 255).optional() }),
   bfd: notSupported(),
   state: notSupported(),
 };

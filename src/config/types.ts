@@ -50,7 +50,7 @@ export interface NeighborConfig {
   readonly localAs: number;
   readonly peerGroup?: string;
   readonly description: string;
-  /** Kept so the daemon can say TCP MD5 (RFC 2385) is not supported yet. */
+  /** TCP MD5 signature key (RFC 2385). */
   readonly authPassword?: string;
   readonly adminDown: boolean;
   /** bgpipe extension: our address as next hop on everything sent to this neighbour. */
@@ -72,6 +72,8 @@ export interface NeighborConfig {
   };
   readonly routeReflector: { readonly routeReflectorClient: boolean; readonly routeReflectorClusterId?: string };
   readonly ebgpMultihop: { readonly enabled: boolean; readonly multihopTtl?: number };
+  /** GTSM (RFC 5082); ttlMin is the lowest TTL accepted (255: directly connected). */
+  readonly ttlSecurity: { readonly enabled: boolean; readonly ttlMin: number };
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTime: number };
   readonly afiSafis: readonly AfiSafiConfig[];
   /** Enabled and implemented families, the ones to offer in OPEN. */
@@ -91,6 +93,7 @@ export interface NeighborTemplate {
   readonly timers: Partial<NeighborConfig['timers']>;
   readonly routeReflector: Partial<NeighborConfig['routeReflector']>;
   readonly ebgpMultihop: Partial<NeighborConfig['ebgpMultihop']>;
+  readonly ttlSecurity: Partial<NeighborConfig['ttlSecurity']>;
   readonly gracefulRestart: Partial<NeighborConfig['gracefulRestart']>;
   /** undefined: none listed (a neighbour then takes its group's, or the default per address). */
   readonly afiSafis?: readonly AfiSafiConfig[];

@@ -78,6 +78,7 @@ export class BgpServer implements PeerEvents {
     for (const route of this.settings.staticRoutes) this.originate(route);
     if (this.settings.listenPort >= 0) {
       this.listener = new Listener({ peerFor: (remote) => this.peerFor(remote) }, this.log);
+      this.listener.setMd5Keys(this.settings.md5Keys ?? []);
       await this.listener.listen(this.settings.listenAddresses, this.settings.listenPort);
     }
     for (const n of this.settings.neighbors) this.addNeighbor(n, false);
@@ -100,6 +101,12 @@ export class BgpServer implements PeerEvents {
    * ones keep their sessions. Global changes (AS, router id, listen addresses) need a restart.
    */
   reload(next: ServerSettings): void {
+    // Keys first: a neighbour restarted below with a new password must find it on the listener.
+    try {
+      this.listener?.setMd5Keys(next.md5Keys ?? []);
+    } catch (err) {
+      this.log.error({ error: (err as Error).message }, 'cannot set TCP MD5 keys on the listening sockets');
+    }
     const wanted = new Map(next.neighbors.map((n) => [n.session.peerAddress, n]));
     for (const entry of [...this.neighbors.values()]) {
       if (entry.dynamic) continue;

@@ -6,6 +6,10 @@
 import os from 'node:os';
 import type { Config, NeighborConfig, StaticRouteConfig } from '../config/types.js';
 import { matchDynamicNeighbor } from '../config/dynamic-neighbors.js';
+import { parsePrefixText } from '../config/address.js';
+import { ConfigError, keyPathOf, type ConfigIssue } from '../config/errors.js';
+import type { Md5Key } from '../session/listener.js';
+import { socketOptionsUnavailable } from '../session/socket-options.js';
 import { compilePolicies } from '../policy/compile.js';
 import { familyName, type Family } from '../wire/family.js';
 import { nlriCodec } from '../wire/nlri/registry.js';
@@ -34,9 +38,6 @@ export function settingsFromConfig(config: Config): DaemonSettings {
       }
       return false;
     });
-    if (n.authPassword !== undefined && !n.dynamic) {
-      warnings.push(`neighbor ${n.neighborAddress}: auth-password (TCP MD5, RFC 2385) is not supported yet: the session runs without it`);
-    }
     if (n.gracefulRestart.enabled && !n.dynamic) {
       warnings.push(`neighbor ${n.neighborAddress}: graceful-restart is not implemented yet: not advertised`);
     }
@@ -55,6 +56,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
         connectRetryTime: n.timers.connectRetry,
         families,
         hostname,
+        ...socketSettings(n),
       },
       description: n.description,
       routeReflectorClient: n.routeReflector.routeReflectorClient,
@@ -68,6 +70,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     };
   };
 
+  refuseWhatCannotBeEnforced(config, warnings);
   const neighbors = config.neighbors.map(neighborSettings);
   const clusterIds = new Set(
     config.neighbors.map((n) => n.routeReflector.routeReflectorClusterId).filter((c): c is string => c !== undefined),
@@ -91,6 +94,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
         return n ? neighborSettings(n) : undefined;
       },
       staticRoutes: config.staticRoutes.map(staticRoute),
+      md5Keys: md5Keys(config),
       idleHoldTime: IDLE_HOLD_TIME,
     },
     api: config.api.port >= 0 ? { host: config.api.listenAddress, port: config.api.port } : undefined,
@@ -108,6 +112,60 @@ export function settingsFromConfig(config: Config): DaemonSettings {
       ipvpnReconcileInterval: config.dataplane.ipvpn.reconcileInterval,
     },
   };
+}
+
+/**
+ * Key and TTLs of a session, as GoBGP sets them (pkg/server/fsm.go setPeerConnTTL): GTSM sends
+ * with TTL 255 and drops below ttl-min; else transport.ttl when given; else eBGP sends with TTL 1,
+ * or multihop-ttl (255 when absent) with ebgp-multihop; iBGP keeps the kernel default.
+ */
+function socketSettings(n: NeighborConfig): { md5Key?: string; ttl?: number; minTtl?: number } {
+  const md5Key = n.authPassword === undefined ? {} : { md5Key: n.authPassword };
+  if (n.ttlSecurity.enabled) return { ...md5Key, ttl: 255, minTtl: n.ttlSecurity.ttlMin };
+  if (n.transport.ttl !== undefined) return { ...md5Key, ttl: n.transport.ttl };
+  const ebgp = n.peerAs !== undefined && n.peerAs !== n.localAs;
+  // Without the addon the TTL stays the kernel's (a warning says so); key and GTSM are refused.
+  if (!ebgp || socketOptionsUnavailable() !== undefined) return md5Key;
+  return { ...md5Key, ttl: n.ebgpMultihop.enabled ? (n.ebgpMultihop.multihopTtl ?? 255) : 1 };
+}
+
+/** The listening sockets' keys: one per configured neighbour, one per dynamic-neighbors prefix. */
+function md5Keys(config: Config): Md5Key[] {
+  const keys: Md5Key[] = [];
+  for (const n of config.neighbors) if (n.authPassword !== undefined) keys.push({ address: n.neighborAddress, key: n.authPassword });
+  for (const d of config.dynamicNeighbors) {
+    const key = config.peerGroups.find((g) => g.peerGroupName === d.peerGroup)?.template.authPassword;
+    const p = parsePrefixText(d.prefix);
+    if (key !== undefined && p) keys.push({ address: p.text.split('/')[0]!, prefixLength: p.length, key });
+  }
+  return keys;
+}
+
+/**
+ * A neighbour with a password or ttl-security must never run without them: when the native
+ * addon that sets them is missing, the configuration is refused, naming each key concerned.
+ */
+function refuseWhatCannotBeEnforced(config: Config, warnings: string[]): void {
+  const why = socketOptionsUnavailable();
+  if (why === undefined) return;
+  const issues: ConfigIssue[] = [];
+  const groupIndex = (name: string | undefined) => config.peerGroups.findIndex((g) => g.peerGroupName === name);
+  const refuse = (path: PropertyKey[], what: string) =>
+    issues.push({ keyPath: keyPathOf(path), message: `${what} cannot be enforced: ${why}` });
+  config.neighbors.forEach((n, i) => {
+    if (n.authPassword !== undefined) refuse(['neighbors', i, 'config', 'auth-password'], 'TCP MD5 (RFC 2385)');
+    if (n.ttlSecurity.enabled) refuse(['neighbors', i, 'ttl-security', 'config', 'enabled'], 'GTSM (RFC 5082)');
+  });
+  for (const d of config.dynamicNeighbors) {
+    const i = groupIndex(d.peerGroup);
+    const t = config.peerGroups[i]?.template;
+    if (t?.authPassword !== undefined) refuse(['peer-groups', i, 'config', 'auth-password'], 'TCP MD5 (RFC 2385)');
+    if (t?.ttlSecurity.enabled) refuse(['peer-groups', i, 'ttl-security', 'config', 'enabled'], 'GTSM (RFC 5082)');
+  }
+  if (issues.length) throw new ConfigError(config.source, issues);
+  if (config.neighbors.some((n) => n.peerAs !== undefined && n.peerAs !== n.localAs)) {
+    warnings.push(`eBGP sessions keep the kernel's default TTL instead of 1 (or ebgp-multihop's): ${why}`);
+  }
 }
 
 function staticRoute(r: StaticRouteConfig): StaticRoute {

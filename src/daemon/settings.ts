@@ -7,6 +7,7 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { PolicyFn } from '../rib/rib.js';
 import type { SessionConfig } from '../session/types.js';
+import type { Md5Key } from '../session/listener.js';
 
 export interface NeighborSettings {
   readonly session: SessionConfig;
@@ -45,5 +46,7 @@ export interface ServerSettings {
   /** Settings for a connection from an unconfigured address, or undefined to refuse it. */
   readonly dynamicNeighbor: (remoteAddress: string) => NeighborSettings | undefined;
   readonly staticRoutes: readonly StaticRoute[];
+  /** TCP MD5 keys the listening sockets hold (neighbours and dynamic-neighbors prefixes with a password). */
+  readonly md5Keys?: readonly Md5Key[];
   readonly idleHoldTime: number;
 }

@@ -22,6 +22,7 @@ import {
 } from '../wire/messages.js';
 import { SessionFsm, type FsmAction, type FsmEvent, type TimerName } from './fsm.js';
 import { buildOpen, negotiate } from './negotiate.js';
+import { activeSocket, setMinTtl, setTtl, socketFd } from './socket-options.js';
 import type { Negotiated, SessionConfig, SessionState } from './types.js';
 
 export type Direction = 'outgoing' | 'incoming';
@@ -76,6 +77,12 @@ export class Connection {
   accept(socket: net.Socket): void {
     this.closeSocket();
     this.direction = 'incoming';
+    // The MD5 key came from the listening socket; TTLs are per socket, set once accepted (as
+    // GoBGP does): segments after the handshake with a lower TTL are dropped by the kernel.
+    if (!this.applyTtls(socket)) {
+      socket.destroy();
+      return;
+    }
     this.attach(socket);
     this.dispatch({ type: 'TcpConnectionConfirmed' });
   }
@@ -155,15 +162,42 @@ export class Connection {
   private connect(): void {
     this.closeSocket();
     this.direction = 'outgoing';
-    const socket = net.connect({
-      host: this.config.peerAddress,
-      port: this.config.peerPort,
-      localAddress: this.config.localAddress,
-    });
+    const { peerAddress: host, peerPort: port, localAddress, md5Key, ttl, minTtl } = this.config;
+    let socket: net.Socket;
+    if (md5Key === undefined && ttl === undefined && minTtl === undefined) {
+      socket = net.connect({ host, port, localAddress });
+    } else {
+      // Key and TTLs must be on the socket before its SYN leaves (RFC 2385 signs the SYN too).
+      try {
+        socket = activeSocket({ peerAddress: host, localAddress, md5Key, ttl, minTtl });
+      } catch (err) {
+        this.owner.logEvent('warn', 'cannot prepare the TCP socket', { error: (err as Error).message });
+        queueMicrotask(() => this.dispatch({ type: 'TcpConnectionFails' }));
+        return;
+      }
+      socket.connect({ host, port });
+    }
     this.attach(socket);
     socket.once('connect', () => {
       if (this.socket === socket) this.dispatch({ type: 'TcpCrAcked' });
     });
+  }
+
+  /** Sets the configured TTLs on an accepted socket; false when GTSM could not be applied. */
+  private applyTtls(socket: net.Socket): boolean {
+    const { ttl, minTtl } = this.config;
+    if (ttl === undefined && minTtl === undefined) return true;
+    const fd = socketFd(socket);
+    try {
+      if (fd === undefined) throw new Error('no file descriptor');
+      if (ttl !== undefined) setTtl(fd, ttl);
+      if (minTtl !== undefined) setMinTtl(fd, minTtl);
+      return true;
+    } catch (err) {
+      this.owner.logEvent('warn', 'cannot set TTL options on an accepted connection', { error: (err as Error).message });
+      // A TTL left at the default is harmless; a GTSM check left out is not.
+      return minTtl === undefined;
+    }
   }
 
   private attach(socket: net.Socket): void {

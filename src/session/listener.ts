@@ -6,6 +6,17 @@
 import net from 'node:net';
 import type { Logger } from '../util/log.js';
 import { normalizeAddress } from './connection.js';
+import { setMd5Key, socketFd } from './socket-options.js';
+
+/** A TCP MD5 key (RFC 2385) the listening sockets hold for one neighbour or a dynamic-neighbors prefix. */
+export interface Md5Key {
+  readonly address: string;
+  /** Set for a prefix (dynamic neighbours): TCP_MD5SIG_EXT. */
+  readonly prefixLength?: number;
+  readonly key: string;
+}
+
+const md5Id = (k: Md5Key) => `${k.address}/${k.prefixLength ?? 'host'}`;
 
 export interface ListenerOwner {
   /** Find (or, for a dynamic neighbour, create) the peer for this connection; undefined refuses it. */
@@ -14,6 +25,7 @@ export interface ListenerOwner {
 
 export class Listener {
   private readonly servers: net.Server[] = [];
+  private md5Keys = new Map<string, Md5Key>();
 
   constructor(
     private readonly owner: ListenerOwner,
@@ -34,8 +46,35 @@ export class Listener {
       });
       server.on('error', (err) => this.log.error({ err, address }, 'listener error'));
       this.servers.push(server);
+      for (const k of this.md5Keys.values()) this.applyKey(server, k, k.key);
       this.log.info({ address, port }, 'listening for BGP connections');
     }
+  }
+
+  /**
+   * Makes the listening sockets hold exactly these MD5 keys (start and reload): a neighbour with
+   * a key can only connect with segments signed by it, and the kernel drops the rest unanswered.
+   * Throws on the first key the kernel refuses.
+   */
+  setMd5Keys(keys: readonly Md5Key[]): void {
+    const next = new Map(keys.map((k) => [md5Id(k), k]));
+    for (const [id, old] of this.md5Keys) {
+      if (!next.has(id)) for (const server of this.servers) this.applyKey(server, old, '');
+    }
+    for (const [id, k] of next) {
+      if (this.md5Keys.get(id)?.key === k.key) continue;
+      for (const server of this.servers) this.applyKey(server, k, k.key);
+    }
+    this.md5Keys = next;
+  }
+
+  private applyKey(server: net.Server, k: Md5Key, key: string): void {
+    const fd = socketFd(server);
+    const bound = server.address();
+    if (fd === undefined || bound === null || typeof bound === 'string') return;
+    // A listener only ever sees peers of its own family ('::' is bound IPv6-only).
+    if ((bound.family === 'IPv6') !== net.isIPv6(k.address)) return;
+    setMd5Key(fd, k.address, key, k.prefixLength);
   }
 
   /** Actual ports bound (port 0 in tests picks a free one). */

@@ -28,6 +28,12 @@ export interface SessionConfig {
   readonly gracefulRestartTime?: number;
   /** Name sent in the FQDN capability; undefined: do not send it. */
   readonly hostname?: string;
+  /** TCP MD5 signature key (RFC 2385) on every segment of the session, both directions. */
+  readonly md5Key?: string;
+  /** TTL / hop limit of what we send (eBGP 1, multihop, GTSM 255); undefined: kernel default. */
+  readonly ttl?: number;
+  /** GTSM (RFC 5082): the kernel drops segments arriving with a lower TTL / hop limit. */
+  readonly minTtl?: number;
 }
 
 /** The outcome of the OPEN exchange (RFC 4271 §4.2, RFC 5492). */

@@ -41,7 +41,7 @@ export function speakerToml(o: {
   address: string;
   port: number;
   apiPort?: number;
-  neighbors: { address: string; asn: number; passive?: boolean; extra?: string }[];
+  neighbors: { address: string; asn: number; passive?: boolean; password?: string; extra?: string }[];
   statics?: string[];
   extra?: string;
 }): string {
@@ -58,6 +58,7 @@ export function speakerToml(o: {
       '[neighbors.config]',
       `neighbor-address = "${n.address}"`,
       `peer-as = ${n.asn}`,
+      n.password === undefined ? '' : `auth-password = "${n.password}"`,
       '[neighbors.transport.config]',
       `local-address = "${o.address}"`,
       `remote-port = ${o.port}`,

@@ -11,6 +11,10 @@ export interface TestNeighbor {
   families?: string[];
   /** Default 9 s (bagpipe-bgp needs more than 30: see lib/bagpipe.ts). */
   holdTime?: number;
+  /** auth-password: TCP MD5 (RFC 2385). */
+  password?: string;
+  /** ttl-security (GTSM) with this ttl-min. */
+  ttlMin?: number;
 }
 
 export interface TestStatic {
@@ -46,6 +50,8 @@ export function bgpipedToml(c: TestConfig): string {
       '  [neighbors.config]',
       `    neighbor-address = "${n.address}"`,
       `    peer-as = ${n.asn}`,
+      ...(n.password !== undefined ? [`    auth-password = "${n.password}"`] : []),
+      ...(n.ttlMin !== undefined ? ['  [neighbors.ttl-security.config]', '    enabled = true', `    ttl-min = ${n.ttlMin}`] : []),
       '  [neighbors.timers.config]',
       `    hold-time = ${n.holdTime ?? 9}`,
       '    connect-retry = 1',

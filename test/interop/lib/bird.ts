@@ -24,6 +24,7 @@ import { LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
+  assertNoTransportSecurity,
   defaultFamilies,
   isIPv6,
   normalizeState,
@@ -99,6 +100,7 @@ export function birdConfig(o: BirdOptions, routes: StaticRoute[], logFile: strin
     '}',
   ];
   for (const n of o.neighbors) {
+    assertNoTransportSecurity(n);
     const local = sourceAddressFor(listen, n.address);
     const fams = n.families ?? defaultFamilies;
     for (const f of fams) {

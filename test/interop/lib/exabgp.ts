@@ -31,6 +31,7 @@ import { exitReason, LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor
 import { readIfExists, run, type Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
+  assertNoTransportSecurity,
   defaultFamilies,
   normalizeState,
   type Announcement,
@@ -96,6 +97,7 @@ export function exabgpConfig(o: ExabgpOptions, apiRun: string): string {
   const { hold } = timers(o);
   const lines = ['process harness {', `  run ${apiRun};`, '  encoder json;', '}'];
   for (const n of o.neighbors) {
+    assertNoTransportSecurity(n);
     const local = sourceAddressFor(listen, n.address) ?? listen[0];
     lines.push(
       `neighbor ${n.address} {`,

@@ -89,6 +89,8 @@ export function frrConfig(o: FrrOptions, logFile: string): string {
     lines.push(` neighbor ${n.address} remote-as ${n.asn}`, ` neighbor ${n.address} timers connect 1`);
     if (local !== undefined) lines.push(` neighbor ${n.address} update-source ${local}`);
     if (n.passive === true) lines.push(` neighbor ${n.address} passive`);
+    if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
+    if (n.ttlSecurityHops !== undefined) lines.push(` neighbor ${n.address} ttl-security hops ${n.ttlSecurityHops}`);
     // Held down while the config loads: a later line (update-source, timers,
     // address-family activation) would otherwise abort the first connection
     // attempt, and gobgpd answers a peer that drops in OpenSent with a 5 s idle

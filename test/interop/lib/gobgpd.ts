@@ -29,6 +29,7 @@ import { LabDaemon, listenAddresses, makeDaemonDir, sourceAddressFor, spawnLabel
 import type { Lab } from './netns.js';
 import type { LabProcess } from './process.js';
 import {
+  assertNoTransportSecurity,
   communityFromNumber,
   defaultFamilies,
   normalizeState,
@@ -66,6 +67,7 @@ export function gobgpdToml(o: GobgpdOptions): string {
     `  local-address-list = [${listen.map((a) => `"${a}"`).join(', ')}]`,
   ];
   for (const n of o.neighbors) {
+    assertNoTransportSecurity(n);
     const local = sourceAddressFor(listen, n.address);
     lines.push(
       '',

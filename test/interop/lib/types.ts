@@ -56,6 +56,17 @@ export interface NeighborConfig {
   clusterId?: string;
   /** Default: ['ipv4-unicast', 'ipv6-unicast']. */
   families?: Family[];
+  /** TCP MD5 signature key (RFC 2385). FRR only for now. */
+  password?: string;
+  /** GTSM (RFC 5082): send TTL 255, accept only from this many hops away. FRR only for now. */
+  ttlSecurityHops?: number;
+}
+
+/** For the daemon modules that do not configure MD5/GTSM yet: a test asking for it must not run without. */
+export function assertNoTransportSecurity(n: NeighborConfig): void {
+  if (n.password !== undefined || n.ttlSecurityHops !== undefined) {
+    throw new Error(`password / ttlSecurityHops for ${n.address}: only the FRR module configures them`);
+  }
 }
 
 /** The options every real-daemon module starts from (each adds its own). */
