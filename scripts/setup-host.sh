@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 # docker.io is the real engine the Docker plugins bgplb and bgpipe-l3 are tested with (test/docker/).
 PACKAGES=(gobgpd frr bird2 exabgp iproute2 iputils-ping tshark procps
   python3-networking-bagpipe python3-twisted kmod bridge-utils containernetworking-plugins
-  podman runc busybox-static docker.io)
+  podman runc busybox-static docker.io
+  python3 make g++)  # node-gyp builds native/sockopt.c (TCP MD5, GTSM) during npm ci
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
