@@ -46,6 +46,10 @@ cp -r "$repo/dist/src" "$root/opt/bgpipe/dist-src-tmp"
 mkdir -p "$root/opt/bgpipe/dist" && mv "$root/opt/bgpipe/dist-src-tmp" "$root/opt/bgpipe/dist/src"
 find "$root/opt/bgpipe/dist" -name '*.map' -delete
 cp "$repo/package.json" "$root/opt/bgpipe/"
+# The native addon for TCP MD5 (PEER_PASSWORD); without it bgplb refuses a password, never runs unsigned.
+if [ -f "$repo/build/Release/sockopt.node" ]; then
+  mkdir -p "$root/opt/bgpipe/build/Release" && cp "$repo/build/Release/sockopt.node" "$root/opt/bgpipe/build/Release/"
+fi
 # Runtime dependencies only (the dev tools stay out).
 mkdir -p "$root/opt/bgpipe/node_modules"
 for m in "$repo"/node_modules/*; do

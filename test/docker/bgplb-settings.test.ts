@@ -56,7 +56,7 @@ test('bad values are refused with the variable named', () => {
     [{ PEER_ADDRESS: '10.0.0.1,10.0.0.1' }, /^ConfigError: PEER_ADDRESS: lists an address twice/],
     [{ PEER_AS: '' }, /^ConfigError: PEER_AS: is required/],
     [{ PEER_ADDRESS: '10.0.0.1,10.0.0.2,10.0.0.3', PEER_AS: '1,2' }, /^ConfigError: PEER_AS: 2 values for 3/],
-    [{ PEER_PASSWORD: 'secret' }, /^ConfigError: PEER_PASSWORD: TCP MD5/],
+    [{ PEER_PASSWORD: 'x'.repeat(81) }, /^ConfigError: PEER_PASSWORD: 81 bytes: a TCP MD5 key has at most 80/],
     [{ SIGUSR2_HANDLER: 'yes' }, /^ConfigError: SIGUSR2_HANDLER: "yes" is not true or false/],
     [{ GLOBAL_SCOPE: '1' }, /^ConfigError: GLOBAL_SCOPE: "1" is not true or false/],
     [{ ROUTER_PORT: '70000' }, /^ConfigError: ROUTER_PORT: 70000 is out of range/],
@@ -67,6 +67,9 @@ test('bad values are refused with the variable named', () => {
   ];
   for (const [env, re] of bad) assert.throws(() => settingsFromEnv({ ...seed, ...env }), re, JSON.stringify(env));
   assert.equal(settingsFromEnv({ ...seed, SIGUSR2_ACTION: 'none' }).stopAfterDrain, false);
+  // PEER_PASSWORD: GoBGP's auth-password for every peer (TCP MD5 through the native addon).
+  assert.equal(settingsFromEnv({ ...seed, PEER_PASSWORD: 's3cret' }).password, 's3cret');
+  assert.equal(settingsFromEnv(seed).password, undefined);
 });
 
 const call = (name: string, body: Record<string, unknown>) => ipamHandlers[name]!(body, name);

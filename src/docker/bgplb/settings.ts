@@ -9,7 +9,8 @@
  *   LOCAL_AS         64512
  *   PEER_ADDRESS     required; bgpipe: a comma list for several peers
  *   PEER_AS          required; one ASN for all peers, or a comma list matching PEER_ADDRESS
- *   PEER_PASSWORD    TCP MD5 (RFC 2385): not available to bgpipe, refused when set
+ *   PEER_PASSWORD    TCP MD5 key (RFC 2385) for every peer (GoBGP's auth-password); refused when the
+ *                    native addon that sets it is not built, rather than running unsigned
  *   SIGUSR2_HANDLER  "true" enables the graceful drain
  *   SIGUSR2_ACTION   "stop" (default): SIGTERM 5 s after the drain; any other value drains only
  *   GLOBAL_SCOPE     "true": scope global (swarm), no state restore
@@ -26,6 +27,7 @@
  */
 import { isIPv4, isIP } from 'node:net';
 import { join } from 'node:path';
+import { socketOptionsUnavailable } from '../../session/socket-options.js';
 
 export const DEFAULT_PLUGIN_DIR = '/run/docker/plugins';
 export const DEFAULT_NAME = 'bgplb';
@@ -42,6 +44,8 @@ export interface BgplbSettings {
   readonly listenPort: number;
   readonly localAs: number;
   readonly peers: readonly BgplbPeer[];
+  /** TCP MD5 key of every peer session. */
+  readonly password?: string;
   readonly sigusr2Handler: boolean;
   /** Send SIGTERM after the drain (SIGUSR2_ACTION=stop). */
   readonly stopAfterDrain: boolean;
@@ -111,8 +115,11 @@ export function settingsFromEnv(env: Env = process.env): BgplbSettings {
   const asns = asText.map((t) => integer({ PEER_AS: t }, 'PEER_AS', '', 1, ASN_MAX));
   const peers = addresses.map((address, i) => ({ address, asn: asns[asns.length === 1 ? 0 : i]! }));
 
-  if (str(env, 'PEER_PASSWORD') !== '') {
-    throw new ConfigError('PEER_PASSWORD', 'TCP MD5 signatures (RFC 2385) are not supported by bgpipe (Node.js cannot set TCP_MD5SIG); unset it');
+  const password = str(env, 'PEER_PASSWORD');
+  if (password !== '') {
+    if (Buffer.byteLength(password) > 80) throw new ConfigError('PEER_PASSWORD', `${Buffer.byteLength(password)} bytes: a TCP MD5 key has at most 80`);
+    const unavailable = socketOptionsUnavailable();
+    if (unavailable !== undefined) throw new ConfigError('PEER_PASSWORD', `TCP MD5 (RFC 2385) cannot be enforced: ${unavailable}`);
   }
 
   const name = str(env, 'BGPLB_NAME', DEFAULT_NAME);
@@ -134,6 +141,7 @@ export function settingsFromEnv(env: Env = process.env): BgplbSettings {
     listenPort: port < 0 ? -1 : port === 0 ? 179 : port,
     localAs,
     peers,
+    ...(password !== '' ? { password } : {}),
     sigusr2Handler: bool(env, 'SIGUSR2_HANDLER'),
     stopAfterDrain: (str(env, 'SIGUSR2_ACTION') || 'stop') === 'stop',
     globalScope: bool(env, 'GLOBAL_SCOPE'),

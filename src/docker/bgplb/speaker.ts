@@ -135,13 +135,14 @@ function serverSettings(s: BgplbSettings, exportPolicy: PolicyFn): ServerSetting
       connectRetryTime: s.connectRetry,
       families: [IPV4_UNICAST, IPV6_UNICAST],
       hostname,
+      ...(s.password !== undefined ? { md5Key: s.password } : {}),
     },
     description: 'bgplb upstream router',
     routeReflectorClient: false,
     nextHopSelf: false,
     adminDown: false,
     exportPolicy,
-    fingerprint: JSON.stringify(p),
+    fingerprint: JSON.stringify([p, s.password]),
     policyFingerprint: '',
   }));
   return {
@@ -153,6 +154,7 @@ function serverSettings(s: BgplbSettings, exportPolicy: PolicyFn): ServerSetting
     neighbors,
     dynamicNeighbor: () => undefined,
     staticRoutes: [],
+    md5Keys: s.password === undefined ? [] : s.peers.map((p) => ({ address: p.address, key: s.password! })),
     idleHoldTime: 1,
   };
 }
