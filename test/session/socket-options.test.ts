@@ -15,9 +15,9 @@ const CLIENT = '127.0.0.62';
 const OTHER = '127.0.0.63';
 
 /** Connects with the given key (or none) and resolves whether the handshake completed in time. */
-function tryConnect(port: number, localAddress: string, md5Key: string | undefined, ms = 1500): Promise<boolean> {
+function tryConnect(port: number, localAddress: string, md5Key: string | undefined, host = SERVER, ms = 1500): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = md5Key === undefined ? new net.Socket() : activeSocket({ peerAddress: SERVER, localAddress, md5Key });
+    const socket = md5Key === undefined ? new net.Socket() : activeSocket({ peerAddress: host, localAddress, md5Key });
     const done = (ok: boolean) => {
       clearTimeout(timer);
       socket.destroy();
@@ -25,7 +25,7 @@ function tryConnect(port: number, localAddress: string, md5Key: string | undefin
     };
     const timer = setTimeout(() => done(false), ms);
     socket.on('error', () => done(false));
-    socket.connect(md5Key === undefined ? { host: SERVER, port, localAddress } : { host: SERVER, port }, () => done(true));
+    socket.connect(md5Key === undefined ? { host, port, localAddress } : { host, port }, () => done(true));
   });
 }
 
@@ -88,6 +88,23 @@ describe('socket options (native addon)', () => {
     const port = listener.ports()[0]!;
     assert.equal(await tryConnect(port, CLIENT, 'group'), true);
     assert.equal(await tryConnect(port, OTHER, undefined), false);
+  });
+
+  it('IPv6: a key for ::1 on an IPv6 listener admits only signed connections', async () => {
+    const listener = new Listener({ peerFor: () => ({ accept: (s: net.Socket) => s.destroy() }) }, silentLogger());
+    listeners.push(listener);
+    // The IPv4 key must not reach the IPv6 listener (the kernel would refuse the family anyway).
+    listener.setMd5Keys([{ address: '::1', key: 'six' }, { address: CLIENT, key: 'four' }]);
+    await listener.listen(['::1'], 0);
+    const port = listener.ports()[0]!;
+    assert.equal(await tryConnect(port, '::1', 'six', '::1'), true);
+    assert.equal(await tryConnect(port, '::1', undefined, '::1'), false);
+    const socket = activeSocket({ peerAddress: '::1', ttl: 3, minTtl: 250 });
+    try {
+      assert.deepEqual(getTtls(socketFd(socket)!), { ttl: 3, minTtl: 250 });
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('removing a key a socket never had is not an error; a bad address is', () => {
