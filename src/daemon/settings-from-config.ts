@@ -116,17 +116,18 @@ export function settingsFromConfig(config: Config): DaemonSettings {
 
 /**
  * Key and TTLs of a session, as GoBGP sets them (pkg/server/fsm.go setPeerConnTTL): GTSM sends
- * with TTL 255 and drops below ttl-min; else transport.ttl when given; else eBGP sends with TTL 1,
- * or multihop-ttl (255 when absent) with ebgp-multihop; iBGP keeps the kernel default.
+ * with TTL 255 and drops below ttl-min; eBGP sends with multihop-ttl under ebgp-multihop (255
+ * when absent), else transport.ttl, else 1; iBGP with transport.ttl, else the kernel default.
  */
 function socketSettings(n: NeighborConfig): { md5Key?: string; ttl?: number; minTtl?: number } {
   const md5Key = n.authPassword === undefined ? {} : { md5Key: n.authPassword };
   if (n.ttlSecurity.enabled) return { ...md5Key, ttl: 255, minTtl: n.ttlSecurity.ttlMin };
-  if (n.transport.ttl !== undefined) return { ...md5Key, ttl: n.transport.ttl };
   const ebgp = n.peerAs !== undefined && n.peerAs !== n.localAs;
+  if (ebgp && n.ebgpMultihop.enabled) return { ...md5Key, ttl: n.ebgpMultihop.multihopTtl ?? 255 };
+  if (n.transport.ttl !== undefined) return { ...md5Key, ttl: n.transport.ttl };
   // Without the addon the TTL stays the kernel's (a warning says so); key and GTSM are refused.
   if (!ebgp || socketOptionsUnavailable() !== undefined) return md5Key;
-  return { ...md5Key, ttl: n.ebgpMultihop.enabled ? (n.ebgpMultihop.multihopTtl ?? 255) : 1 };
+  return { ...md5Key, ttl: 1 };
 }
 
 /** The listening sockets' keys: one per configured neighbour, one per dynamic-neighbors prefix. */

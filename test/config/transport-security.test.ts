@@ -56,7 +56,7 @@ ${neighbor('2001:db8::2', 65010)}
   assert.ok(!s.warnings.some((w) => /auth-password/.test(w)), s.warnings.join('\n'));
 });
 
-test('TTLs: eBGP 1, ebgp-multihop its multihop-ttl, ttl-security 255 with ttl-min, transport.ttl, iBGP the kernel default', () => {
+test('TTLs: eBGP 1, ebgp-multihop its multihop-ttl, ttl-security 255 with ttl-min, transport.ttl, iBGP the kernel default or transport.ttl', () => {
   const ours = 65000; // MINIMAL's AS
   assert.equal(new RegExp(`as = ${ours}`).test(MINIMAL), true, 'fixture AS');
   assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', 65010), '192.0.2.2')), { ttl: 1 });
@@ -66,6 +66,10 @@ test('TTLs: eBGP 1, ebgp-multihop its multihop-ttl, ttl-security 255 with ttl-mi
   assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', 65010, '', '[neighbors.ttl-security.config]\n  enabled = true\n  ttl-min = 254\n'), '192.0.2.2')), { ttl: 255, minTtl: 254 });
   assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', 65010, '', '[neighbors.transport.config]\n  ttl = 7\n'), '192.0.2.2')), { ttl: 7 });
   assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', ours), '192.0.2.2')), {});
+  assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', ours, '', '[neighbors.transport.config]\n  ttl = 9\n'), '192.0.2.2')), { ttl: 9 });
+  // GoBGP: under ebgp-multihop, multihop-ttl wins over transport.ttl.
+  const both = '[neighbors.transport.config]\n  ttl = 9\n[neighbors.ebgp-multihop.config]\n  enabled = true\n  multihop-ttl = 4\n';
+  assert.deepEqual(pick(sessionOf(neighbor('192.0.2.2', 65010, '', both), '192.0.2.2')), { ttl: 4 });
 });
 
 function pick(s: { ttl?: number; minTtl?: number }): { ttl?: number; minTtl?: number } {
