@@ -31,7 +31,7 @@ function load(): Addon | undefined {
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
   } catch (err) {
-    loadError = `the native addon ${ADDON_PATH} did not load (${(err as Error).message.split('\n')[0]}); build it with \`npm ci\` or \`npx node-gyp rebuild\` (needs python3, make, g++)`;
+    loadError = `the native addon ${ADDON_PATH} did not load (${(err as Error).message.split('\n')[0]}); build it with \`npm ci\` or \`npm run native\` (node-gyp: needs python3, make, g++ and Node's headers)`;
   }
   return addon;
 }
