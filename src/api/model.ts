@@ -65,6 +65,9 @@ export interface PathView {
   /** Neighbour address, or "local" for routes bgpiped originates. */
   readonly source: string;
   readonly sourceAs: number | null;
+  /** Loc-RIB only: true for a path kept from a neighbour's previous session while it restarts
+   *  (graceful restart, RFC 4724 §4.2); absent otherwise. */
+  readonly stale?: boolean;
 }
 
 export interface DestinationView {

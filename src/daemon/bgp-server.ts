@@ -16,6 +16,7 @@ import { encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../wire/update
 import { MessageType, type RouteRefreshMessage, type UpdateMessage } from '../wire/messages.js';
 import type { NeighborSettings, ServerSettings, StaticRoute } from './settings.js';
 import { ipv6OnSameInterface } from './interface-address.js';
+import { GracefulRestartHelper } from './graceful-restart.js';
 
 const MESSAGE_NAMES: Record<number, string> = {
   [MessageType.Open]: 'open',
@@ -36,6 +37,8 @@ export interface NeighborEntry {
   settings: NeighborSettings;
   dynamic: boolean;
   ribPeer: RibPeer | undefined;
+  /** The graceful restart capability of the current (or last) session's OPEN. */
+  peerGracefulRestart: Negotiated['peerGracefulRestart'];
   pumpScheduled: boolean;
   readonly messages: { received: Record<string, number>; sent: Record<string, number> };
 }
@@ -56,6 +59,7 @@ export class BgpServer implements PeerEvents {
   private nextRibPeerId = 1;
   private statics = new Map<string, StaticRoute>();
   readonly startedAt = Date.now();
+  private readonly gr: GracefulRestartHelper;
 
   constructor(
     public settings: ServerSettings,
@@ -68,6 +72,7 @@ export class BgpServer implements PeerEvents {
       clusterId: settings.clusterId,
       multipath: settings.multipath,
     });
+    this.gr = new GracefulRestartHelper(this.rib, log);
     this.rib.onOutbound = (ribPeerId) => {
       const entry = this.byRibId.get(ribPeerId);
       if (entry) this.schedulePump(entry);
@@ -92,6 +97,7 @@ export class BgpServer implements PeerEvents {
   async stop(reason = 'bgpiped shutting down'): Promise<void> {
     this.listener?.close();
     for (const entry of [...this.neighbors.values()]) this.removeNeighbor(entry, reason);
+    this.gr.close();
     // Give the Cease NOTIFICATIONs a moment to leave.
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -145,6 +151,7 @@ export class BgpServer implements PeerEvents {
       settings,
       dynamic,
       ribPeer: undefined,
+      peerGracefulRestart: undefined,
       pumpScheduled: false,
       messages: { received: {}, sent: {} },
     };
@@ -156,6 +163,7 @@ export class BgpServer implements PeerEvents {
 
   private removeNeighbor(entry: NeighborEntry, reason: string, subcode?: number): void {
     entry.peer.dispose(reason, subcode);
+    this.gr.drop(entry.settings.session.peerAddress);
     this.detachFromRib(entry);
     this.neighbors.delete(entry.settings.session.peerAddress);
     this.byPeer.delete(entry.peer);
@@ -196,8 +204,11 @@ export class BgpServer implements PeerEvents {
       families: negotiated.families,
     };
     entry.ribPeer = ribPeer;
+    entry.peerGracefulRestart = negotiated.peerGracefulRestart;
     this.byRibId.set(ribPeer.id, entry);
-    this.rib.addPeer(ribPeer, { import: entry.settings.importPolicy, export: entry.settings.exportPolicy });
+    const policy = { import: entry.settings.importPolicy, export: entry.settings.exportPolicy };
+    this.rib.addPeer(ribPeer, policy, this.gr.heldFor(ribPeer.address));
+    this.gr.sessionUp(ribPeer.address, negotiated);
     if (negotiated.families.has(RTC)) {
       // RFC 4684 §6: our VPN End-of-RIB waits for the peer's RTC End-of-RIB; a peer that never
       // sends one (ExaBGP, older speakers) gets it after this long.
@@ -208,10 +219,18 @@ export class BgpServer implements PeerEvents {
     this.schedulePump(entry);
   }
 
-  down(peer: Peer, _reason: string): void {
+  down(peer: Peer, _reason: string, abrupt: boolean): void {
     const entry = this.byPeer.get(peer);
     if (!entry) return;
-    this.detachFromRib(entry);
+    const ribPeer = entry.ribPeer;
+    const enabled = entry.settings.session.gracefulRestart !== undefined && !entry.dynamic;
+    if (ribPeer !== undefined && this.gr.sessionDown(ribPeer, entry.peerGracefulRestart, enabled, abrupt)) {
+      this.byRibId.delete(ribPeer.id);
+      entry.ribPeer = undefined;
+    } else {
+      this.gr.drop(peer.config.peerAddress);
+      this.detachFromRib(entry);
+    }
     this.hooks.session?.(peer.config.peerAddress, 'down');
     if (entry.dynamic) {
       // GoBGP semantics: a dynamic neighbour exists only while its session does.
@@ -225,7 +244,10 @@ export class BgpServer implements PeerEvents {
     const entry = this.byPeer.get(peer);
     if (!entry?.ribPeer) return;
     this.rib.receive(entry.ribPeer.id, update);
-    if (update.endOfRib !== undefined) this.hooks.endOfRib?.(peer.config.peerAddress, update.endOfRib);
+    if (update.endOfRib !== undefined) {
+      this.gr.endOfRib(peer.config.peerAddress, update.endOfRib);
+      this.hooks.endOfRib?.(peer.config.peerAddress, update.endOfRib);
+    }
     const limit = entry.settings.maxPrefixes;
     if (limit !== undefined) {
       let accepted = 0;

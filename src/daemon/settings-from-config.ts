@@ -38,9 +38,6 @@ export function settingsFromConfig(config: Config): DaemonSettings {
       }
       return false;
     });
-    if (n.gracefulRestart.enabled && !n.dynamic) {
-      warnings.push(`neighbor ${n.neighborAddress}: graceful-restart is not implemented yet: not advertised`);
-    }
     const limits = n.afiSafis.map((a) => a.prefixLimit?.maxPrefixes).filter((m): m is number => m !== undefined && m > 0);
     return {
       session: {
@@ -57,6 +54,8 @@ export function settingsFromConfig(config: Config): DaemonSettings {
         families,
         hostname,
         ...socketSettings(n),
+        // RFC 4724: offered with every family; helper mode (graceful-restart.ts) needs it on.
+        gracefulRestart: n.gracefulRestart.enabled ? { restartTime: n.gracefulRestart.restartTime, restarting: notRestarting } : undefined,
       },
       description: n.description,
       routeReflectorClient: n.routeReflector.routeReflectorClient,
@@ -168,6 +167,9 @@ function refuseWhatCannotBeEnforced(config: Config, warnings: string[]): void {
     warnings.push(`eBGP sessions keep the kernel's default TTL instead of 1 (or ebgp-multihop's): ${why}`);
   }
 }
+
+/** Restarting speaker mode (R and F bits after our own restart) is not implemented yet. */
+const notRestarting = (): boolean => false;
 
 function staticRoute(r: StaticRouteConfig): StaticRoute {
   const v6 = r.prefix.includes(':');

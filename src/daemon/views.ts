@@ -48,9 +48,10 @@ export class ServerModel implements BgpipeModel {
       const multipath = new Set(d.multipath);
       out.push({
         prefix,
-        paths: d.paths.map((r) =>
-          pathView(prefix, r.attributes, routeSource(r), r.peer?.peerAs ?? null, r === d.best, multipath.has(r), labelsOf(r.nlri)),
-        ),
+        paths: d.paths.map((r) => {
+          const v = pathView(prefix, r.attributes, routeSource(r), r.peer?.peerAs ?? null, r === d.best, multipath.has(r), labelsOf(r.nlri));
+          return this.server.rib.isStale(r) ? { ...v, stale: true } : v;
+        }),
       });
     }
     return out.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));

@@ -18,7 +18,8 @@
  *
  * Supported standards: RFC 4271 (decision process, update packing), RFC 4456 (route
  * reflection), RFC 5004 (oldest external path), RFC 4724 §2 (End-of-RIB on a new session),
- * RFC 4684 (route target constraint, rt-constraint.ts).
+ * RFC 4684 (route target constraint, rt-constraint.ts), RFC 4724 §4.2 (stale paths of a
+ * restarting peer, stale.ts: retainStale, inheritStale, flushStale).
  */
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
@@ -35,6 +36,7 @@ import { keyIsWholeNlri, sameNlri } from './nlri-identity.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
 import { DEFAULT_MEMBERSHIP, RTC_FAMILY, RtMembership, isConstrainedFamily } from './rt-constraint.js';
 import type { RtcRoute } from '../wire/nlri/rtc.js';
+import { StaleSets } from './stale.js';
 
 /** Returns the attributes to use (the same object, a modified one, or undefined to reject). */
 export type PolicyFn = (peer: RibPeer | undefined, family: Family, nlri: Nlri, attrs: PathAttributes) => PathAttributes | undefined;
@@ -72,6 +74,8 @@ interface InCounts {
 class Source {
   readonly inCounts = new Map<Family, InCounts>();
   importPolicy: PolicyFn | undefined = undefined;
+  /** RFC 4724 §4.2: the previous session of this neighbour, whose stale paths ours replace. */
+  staleFrom: Source | undefined = undefined;
   constructor(
     readonly id: number,
     readonly peer: RibPeer | undefined,
@@ -126,6 +130,7 @@ export class Rib {
   private readonly local = new Source(LOCAL_ID, undefined, false);
   private readonly locRibs = new Map<Family, LocRib>();
   private readonly targets = new Map<Family, Target[]>();
+  private readonly stale = new StaleSets<Source>();
   private notifyQueue: PeerState[] = [];
   private sequence = 0;
 
@@ -139,12 +144,15 @@ export class Rib {
 
   // ===== sessions =====
 
-  addPeer(peer: RibPeer, policy?: PeerPolicy): void {
+  /** `staleFrom`: the neighbour's previous session, whose stale paths (retainStale) this one
+   *  replaces path by path (RFC 4724 §4.2); they are not offered back to it. */
+  addPeer(peer: RibPeer, policy?: PeerPolicy, staleFrom?: number): void {
     if (this.peers.has(peer.id)) throw new Error(`rib: peer ${peer.id} (${peer.address}) is already up`);
     const st = new PeerState(peer);
     st.importPolicy = policy?.import;
     st.exportPolicy = policy?.export;
     this.peers.set(peer.id, st);
+    if (staleFrom !== undefined) this.inheritStale(st, staleFrom);
     // RFC 4684 §6: RT memberships leave before the VPN routes they gate, so RTC goes first.
     const families = [...peer.families].sort((a, b) => (a === RTC_FAMILY ? -1 : b === RTC_FAMILY ? 1 : 0));
     if (st.rtc !== undefined && peer.routeReflectorClient) this.originateDefaultMembership();
@@ -167,25 +175,95 @@ export class Rib {
   removePeer(peerId: number): void {
     const st = this.peers.get(peerId);
     if (st === undefined) return;
-    this.peers.delete(peerId);
+    this.detach(st);
+    for (const family of st.inCounts.keys()) this.dropPaths(st, family);
+    this.flushStaleOf(st);
+    for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+    this.flush();
+  }
+
+  /**
+   * RFC 4724 §4.2: the session of a graceful-restart peer ended without a NOTIFICATION. Its
+   * paths of `families` are kept as stale (still used and advertised, like any other) until
+   * flushStale; the rest go as with removePeer. An older generation of stale paths goes now.
+   */
+  retainStale(peerId: number, families: Iterable<Family>): void {
+    const st = this.peers.get(peerId);
+    if (st === undefined) return;
+    const keep = new Set([...families].filter((f) => st.inCounts.has(f)));
+    this.detach(st);
+    for (const family of st.inCounts.keys()) if (!keep.has(family)) this.dropPaths(st, family);
+    this.flushStaleOf(st);
+    if (keep.size > 0) this.stale.add(st.peer, st, keep);
+    else for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+    this.flush();
+  }
+
+  /** Removes the stale paths of `oldPeerId` still held for `family` (End-of-RIB from the new
+   *  session), or for every family (a timer ran out). Returns the families still held. */
+  flushStale(oldPeerId: number, family?: Family): ReadonlySet<Family> {
+    const set = this.stale.get(oldPeerId);
+    if (set === undefined) return new Set();
+    for (const f of family === undefined ? [...set.families] : [family]) {
+      if (!set.families.delete(f)) continue;
+      this.dropPaths(set.source, f);
+    }
+    if (set.families.size === 0) {
+      this.stale.delete(oldPeerId);
+      const heir = set.successor === undefined ? undefined : this.peers.get(set.successor);
+      if (heir !== undefined && heir.staleFrom === set.source) heir.staleFrom = undefined;
+      for (const other of this.peers.values()) other.exportCache.forgetSource(oldPeerId);
+    }
+    this.flush();
+    return set.families;
+  }
+
+  /** Families for which stale paths of session `oldPeerId` are held. */
+  staleFamilies(oldPeerId: number): ReadonlySet<Family> {
+    return this.stale.get(oldPeerId)?.families ?? new Set();
+  }
+
+  /** Whether `route` is a stale path (RFC 4724 §4.2), for the read side. */
+  isStale(route: Route): boolean {
+    return this.stale.size > 0 && this.stale.has(route.peer);
+  }
+
+  /** Stops sending to a peer whose session ended. */
+  private detach(st: PeerState): void {
+    this.peers.delete(st.id);
     for (const [family, out] of st.out) {
       out.release();
       const list = this.targets.get(family);
       if (list !== undefined) this.targets.set(family, list.filter((t) => t.st !== st));
     }
-    for (const family of st.inCounts.keys()) {
-      const loc = this.locRibs.get(family);
-      if (loc === undefined) continue;
-      // Deleting the entry being visited (settle → dropIfEmpty) is safe in Map iteration.
-      for (const d of loc.dests()) {
-        const p = d.from(st.peer);
-        if (p === undefined) continue;
-        d.remove(p);
-        this.settle(family, loc, d);
-      }
+  }
+
+  /** Removes every path of `src` in `family` and re-runs the decision where that mattered. */
+  private dropPaths(src: Source, family: Family): void {
+    const loc = this.locRibs.get(family);
+    if (loc === undefined) return;
+    // Deleting the entry being visited (settle → dropIfEmpty) is safe in Map iteration.
+    for (const d of loc.dests()) {
+      const p = d.from(src.peer);
+      if (p === undefined) continue;
+      d.remove(p);
+      this.settle(family, loc, d);
     }
-    for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
-    this.flush();
+    src.inCounts.delete(family);
+  }
+
+  /** The neighbour of stale session `oldPeerId` is back as `st`: each path it sends (or
+   *  withdraws) replaces its stale one at once; the others wait for flushStale. */
+  private inheritStale(st: PeerState, oldPeerId: number): void {
+    const set = this.stale.get(oldPeerId);
+    if (set === undefined) return;
+    set.successor = st.id;
+    st.staleFrom = set.source;
+  }
+
+  /** A session that goes takes the stale paths of its predecessor with it. */
+  private flushStaleOf(st: PeerState): void {
+    if (st.staleFrom !== undefined) this.flushStale(st.staleFrom.id);
   }
 
   // ===== routes in =====
@@ -385,6 +463,8 @@ export class Rib {
   ): void {
     const old = d.from(src.peer);
     const isAccepted = accepted !== undefined;
+    // RFC 4724 §4.2: what the restarted peer sends again is no longer stale.
+    const staleGone = src.staleFrom !== undefined && this.dropStalePath(src.staleFrom, family, d);
     if (
       old !== undefined &&
       old.received === received &&
@@ -410,11 +490,28 @@ export class Rib {
     const is = isCandidate(p);
     if (is) counts.accepted++;
     // A path that is and was only in Adj-RIB-In cannot change the decision.
-    if (was || is) this.settle(family, loc, d);
+    if (was || is || staleGone) this.settle(family, loc, d);
+  }
+
+  /** Removes the stale path `stale` holds for `d`; true if it took part in the decision. */
+  private dropStalePath(stale: Source, family: Family, d: Dest): boolean {
+    const p = d.from(stale.peer);
+    if (p === undefined) return false;
+    d.remove(p);
+    const counts = countsOf(stale, family);
+    counts.received--;
+    if (!isCandidate(p)) return false;
+    counts.accepted--;
+    return true;
   }
 
   private forget(src: Source, counts: InCounts, family: Family, loc: LocRib, nlri: Nlri): void {
     const d = loc.get(nlri);
+    if (d !== undefined && src.staleFrom !== undefined) {
+      // RFC 4724 §4.2: a withdrawal from the restarted peer ends the stale path as well.
+      if (this.dropStalePath(src.staleFrom, family, d)) this.settle(family, loc, d);
+      else loc.dropIfEmpty(d);
+    }
     const old = d?.from(src.peer);
     if (d === undefined || old === undefined) return;
     d.remove(old);
@@ -458,7 +555,8 @@ export class Rib {
     const st = t.st;
     const best = d.best;
     let attrs: PathAttributes | null = null;
-    if (best !== undefined && best.peer !== st.peer) {
+    // Not back to where it came from, nor to a restarted peer its own stale paths.
+    if (best !== undefined && best.peer !== st.peer && (st.staleFrom === undefined || best.peer !== st.staleFrom.peer)) {
       const source = best.peer;
       attrs = st.exportCache.lookup(this.exportCtx, family, best.attributes, source === undefined ? LOCAL_ID : source.id, source, st.peer);
       const policy = st.exportPolicy;

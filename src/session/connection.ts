@@ -31,7 +31,7 @@ export interface ConnectionOwner {
   /** An OPEN arrived and was acceptable: return false to dump this connection (collision). */
   openReceived(conn: Connection, negotiated: Negotiated): boolean;
   established(conn: Connection): void;
-  down(conn: Connection, reason: string, wasEstablished: boolean): void;
+  down(conn: Connection, reason: string, wasEstablished: boolean, abrupt: boolean): void;
   update(conn: Connection, update: UpdateMessage): void;
   routeRefresh(conn: Connection, message: RouteRefreshMessage): void;
   /** Counts for metrics: one call per message in either direction. */
@@ -148,7 +148,7 @@ export class Connection {
         this.owner.established(this);
         break;
       case 'down':
-        this.owner.down(this, action.reason, action.wasEstablished);
+        this.owner.down(this, action.reason, action.wasEstablished, action.abrupt === true);
         break;
     }
   }

@@ -50,7 +50,9 @@ export type FsmAction =
   | { readonly type: 'stopTimer'; readonly timer: TimerName }
   | { readonly type: 'established' }
   /** The connection is gone; `reason` is what an operator wants in the log. */
-  | { readonly type: 'down'; readonly reason: string; readonly wasEstablished: boolean };
+  /** `abrupt`: an Established session lost its TCP connection or hold timer, with no NOTIFICATION
+   *  from either side otherwise: what RFC 4724 §4.2 lets a graceful-restart helper ride out. */
+  | { readonly type: 'down'; readonly reason: string; readonly wasEstablished: boolean; readonly abrupt?: boolean };
 
 export interface FsmOptions {
   readonly passive: boolean;
@@ -239,7 +241,8 @@ export class SessionFsm {
       case 'ManualStop':
         return this.stop(event, true);
       case 'HoldTimerExpires':
-        return this.fail(ErrorCode.HoldTimerExpired, 0, 'hold timer expired', true);
+        // GoBGP and FRR take a hold timer expiry, though it sends a NOTIFICATION, as a restart.
+        return this.fail(ErrorCode.HoldTimerExpired, 0, 'hold timer expired', true, undefined, true);
       case 'KeepaliveTimerExpires':
         return [{ type: 'sendKeepalive' }, this.startTimer('keepalive', this.keepaliveInterval)];
       case 'KeepAliveMsg':
@@ -247,7 +250,7 @@ export class SessionFsm {
       case 'RouteRefreshMsg':
         return this.holdTime > 0 ? [this.startTimer('hold', this.holdTime)] : [];
       case 'TcpConnectionFails':
-        return this.toIdle('connection closed by peer', true);
+        return this.toIdle('connection closed by peer', true, true);
       case 'NotifMsg':
       case 'NotifMsgVerErr':
         return this.toIdle(
@@ -299,14 +302,14 @@ export class SessionFsm {
     return this.fail(error.code, error.subcode, error.message, wasEstablished, error.data);
   }
 
-  private fail(code: number, subcode: number, reason: string, wasEstablished: boolean, data?: Buffer): FsmAction[] {
+  private fail(code: number, subcode: number, reason: string, wasEstablished: boolean, data?: Buffer, abrupt = false): FsmAction[] {
     this.connectRetryCounter++;
     const send: FsmAction = { type: 'sendNotification', code, subcode, data };
-    return [send, ...this.toIdle(reason, wasEstablished)];
+    return [send, ...this.toIdle(reason, wasEstablished, abrupt)];
   }
 
   /** Release everything and fall back to Idle; schedule an automatic restart unless stopped by hand. */
-  private toIdle(reason: string, wasEstablished: boolean): FsmAction[] {
+  private toIdle(reason: string, wasEstablished: boolean, abrupt = false): FsmAction[] {
     const left = this.state;
     this.state = 'Idle';
     this.lastError = reason;
@@ -316,7 +319,7 @@ export class SessionFsm {
       this.stopTimer('hold'),
       this.stopTimer('keepalive'),
     ];
-    if (left !== 'Idle') actions.push(this.down(reason, wasEstablished));
+    if (left !== 'Idle') actions.push(abrupt ? { type: 'down', reason, wasEstablished, abrupt } : this.down(reason, wasEstablished));
     if (this.automatic) {
       // Back off on repeated failures (RFC 4271 §8.1.1 DampPeerOscillations, simplified):
       // idle hold doubles with each consecutive failure, up to 32 times the base.

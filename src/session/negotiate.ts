@@ -12,8 +12,13 @@ export function buildOpen(config: SessionConfig): OpenMessage {
   capabilities.push({ code: 2 }); // route refresh, RFC 2918
   capabilities.push({ code: 65, asn: config.localAs }); // RFC 6793
   capabilities.push({ code: 6 }); // extended message, RFC 8654
-  if (config.gracefulRestartTime !== undefined) {
-    capabilities.push({ code: 64, restarting: false, notification: false, restartTime: config.gracefulRestartTime, families: [] });
+  const gr = config.gracefulRestart;
+  if (gr !== undefined) {
+    // RFC 4724 §4.1: R and F only on the sessions that follow our own restart. No N bit: a
+    // NOTIFICATION ends graceful restart (RFC 8538 is not implemented).
+    const restarting = gr.restarting();
+    const families = config.families.map((family) => ({ family, forwardingPreserved: restarting }));
+    capabilities.push({ code: 64, restarting, notification: false, restartTime: gr.restartTime, families });
   }
   if (config.hostname !== undefined) capabilities.push({ code: 73, hostname: config.hostname, domain: '' });
   return {
@@ -62,7 +67,12 @@ export function negotiate(config: SessionConfig, open: OpenMessage): Negotiated 
         break;
       case 64: {
         const gr = cap as Extract<Capability, { code: 64 }>;
-        peerGracefulRestart = { restarting: gr.restarting, restartTime: gr.restartTime, families: gr.families.map((f) => f.family) };
+        peerGracefulRestart = {
+          restarting: gr.restarting,
+          restartTime: gr.restartTime,
+          families: gr.families.map((f) => f.family),
+          forwarding: gr.families.filter((f) => f.forwardingPreserved).map((f) => f.family),
+        };
         break;
       }
       case 65:

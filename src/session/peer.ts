@@ -11,8 +11,9 @@ import type { Negotiated, SessionConfig, SessionState } from './types.js';
 
 export interface PeerEvents {
   established(peer: Peer, negotiated: Negotiated): void;
-  /** Only for a session that had been Established. */
-  down(peer: Peer, reason: string): void;
+  /** Only for a session that had been Established. `abrupt`: TCP loss or hold timer expiry, no
+   *  other NOTIFICATION (RFC 4724 §4.2: a graceful-restart peer's routes may be kept). */
+  down(peer: Peer, reason: string, abrupt: boolean): void;
   update(peer: Peer, update: UpdateMessage): void;
   routeRefresh(peer: Peer, message: RouteRefreshMessage): void;
   /** The socket of the Established session can take more. */
@@ -143,13 +144,13 @@ export class Peer implements ConnectionOwner {
     this.events.established(this, n);
   }
 
-  down(conn: Connection, reason: string, wasEstablished: boolean): void {
+  down(conn: Connection, reason: string, wasEstablished: boolean, abrupt: boolean): void {
     if (wasEstablished && conn === this.current) {
       this.current = undefined;
       this.establishedAt = undefined;
       this.lastDownReason = reason;
       this.log.warn({ reason }, 'session down');
-      this.events.down(this, reason);
+      this.events.down(this, reason, abrupt);
     } else {
       this.log.debug({ reason, state: conn.state }, 'connection attempt ended');
       if (!this.current) this.lastDownReason = reason;

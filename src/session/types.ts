@@ -24,8 +24,8 @@ export interface SessionConfig {
   readonly connectRetryTime: number;
   /** Families offered in the Multiprotocol capability. */
   readonly families: readonly Family[];
-  /** Offer graceful restart (RFC 4724) with this restart time; undefined: do not offer. */
-  readonly gracefulRestartTime?: number;
+  /** Offer graceful restart (RFC 4724) for every family in `families`; undefined: do not offer. */
+  readonly gracefulRestart?: GracefulRestartOffer;
   /** Name sent in the FQDN capability; undefined: do not send it. */
   readonly hostname?: string;
   /** TCP MD5 signature key (RFC 2385) on every segment of the session, both directions. */
@@ -34,6 +34,15 @@ export interface SessionConfig {
   readonly ttl?: number;
   /** GTSM (RFC 5082): the kernel drops segments arriving with a lower TTL / hop limit. */
   readonly minTtl?: number;
+}
+
+/** Our graceful restart capability (RFC 4724 §3). */
+export interface GracefulRestartOffer {
+  /** Seconds the peer should keep our routes after our session drops (12 bits). */
+  readonly restartTime: number;
+  /** Asked when each OPEN is built: we have restarted and still keep the forwarding state of
+   *  before (sets the R bit, and the F bit of every family). */
+  readonly restarting: () => boolean;
 }
 
 /** The outcome of the OPEN exchange (RFC 4271 §4.2, RFC 5492). */
@@ -48,7 +57,13 @@ export interface Negotiated {
   readonly enhancedRouteRefresh: boolean;
   readonly extendedMessage: boolean;
   /** The peer's graceful restart capability, when it sent one. */
-  readonly peerGracefulRestart?: { readonly restarting: boolean; readonly restartTime: number; readonly families: readonly Family[] };
+  readonly peerGracefulRestart?: {
+    readonly restarting: boolean;
+    readonly restartTime: number;
+    readonly families: readonly Family[];
+    /** Families whose F bit is set: the peer kept their forwarding state through its restart. */
+    readonly forwarding: readonly Family[];
+  };
   /** Families the peer said it can send with Add-Path (parsed, not used for now). */
   readonly peerAddPath: ReadonlyMap<Family, number>;
   readonly peerHostname?: string;

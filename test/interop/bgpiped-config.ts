@@ -15,6 +15,8 @@ export interface TestNeighbor {
   password?: string;
   /** ttl-security (GTSM) with this ttl-min. */
   ttlMin?: number;
+  /** `[neighbors.graceful-restart.config] enabled = true` with this restart-time. */
+  gracefulRestartTime?: number;
 }
 
 export interface TestStatic {
@@ -59,6 +61,9 @@ export function bgpipedToml(c: TestConfig): string {
       `    passive-mode = ${n.passive === true}`,
     );
     if (n.localAddress) lines.push(`    local-address = "${n.localAddress}"`);
+    if (n.gracefulRestartTime !== undefined) {
+      lines.push('  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${n.gracefulRestartTime}`);
+    }
     if (n.routeReflectorClient) {
       lines.push('  [neighbors.route-reflector.config]', '    route-reflector-client = true');
       if (n.clusterId) lines.push(`    route-reflector-cluster-id = "${n.clusterId}"`);

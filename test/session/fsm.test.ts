@@ -145,3 +145,16 @@ test('collision dump in OpenConfirm sends Cease subcode 7', () => {
   const n = actions.find((a) => a.type === 'sendNotification') as { code: number; subcode: number };
   assert.deepEqual([n.code, n.subcode], [6, 7]);
 });
+
+test('graceful restart: TCP loss and hold timer expiry end a session abruptly, a NOTIFICATION does not (RFC 4724 §4.2)', () => {
+  const downOf = (event: Parameters<SessionFsm["handle"]>[0]) => {
+    const f = fsm();
+    toEstablished(f);
+    return f.handle(event).find((a) => a.type === 'down') as { abrupt?: boolean };
+  };
+  assert.equal(downOf({ type: 'TcpConnectionFails' }).abrupt, true);
+  assert.equal(downOf({ type: 'HoldTimerExpires' }).abrupt, true);
+  assert.ok(!downOf({ type: 'NotifMsg', notification: { code: 6, subcode: 2, data: Buffer.alloc(0) } }).abrupt);
+  assert.ok(!downOf({ type: 'ManualStop', reason: 'bye' }).abrupt);
+  assert.ok(!downOf({ type: 'UpdateMsgErr', error: new BgpError(3, 1, 'bad attribute list') }).abrupt);
+});

@@ -59,3 +59,29 @@ test('our OPEN puts AS_TRANS in My AS for a 4-octet ASN and carries the real one
   assert.equal(open.myAs, 23456);
   assert.ok(open.capabilities.some((c) => c.code === 65 && 'asn' in c && c.asn === 4200000000));
 });
+
+test('graceful restart (RFC 4724 §3): every offered family, R and F only when restarting', () => {
+  assert.equal(buildOpen(config).capabilities.some((c) => c.code === 64), false, 'not offered unless configured');
+  let restarting = false;
+  const gr = { ...config, gracefulRestart: { restartTime: 120, restarting: () => restarting } };
+  const first = buildOpen(gr).capabilities.find((c) => c.code === 64);
+  assert.deepEqual(first, {
+    code: 64, restarting: false, notification: false, restartTime: 120,
+    families: [{ family: IPV4_UNICAST, forwardingPreserved: false }, { family: IPV6_UNICAST, forwardingPreserved: false }],
+  });
+  restarting = true;
+  const again = buildOpen(gr).capabilities.find((c) => c.code === 64) as unknown as { restarting: boolean; families: { forwardingPreserved: boolean }[] };
+  assert.equal(again.restarting, true);
+  assert.ok(again.families.every((f) => f.forwardingPreserved));
+});
+
+test("the peer's graceful restart capability: families, and those whose forwarding state it kept", () => {
+  const n = negotiate(config, {
+    version: 4, myAs: 23456, holdTime: 90, bgpId: '10.0.0.2',
+    capabilities: [
+      { code: 65, asn: 4200000001 },
+      { code: 64, restarting: true, notification: false, restartTime: 90, families: [{ family: IPV4_UNICAST, forwardingPreserved: true }, { family: IPV6_UNICAST, forwardingPreserved: false }] },
+    ],
+  });
+  assert.deepEqual(n.peerGracefulRestart, { restarting: true, restartTime: 90, families: [IPV4_UNICAST, IPV6_UNICAST], forwarding: [IPV4_UNICAST] });
+});

@@ -28,6 +28,8 @@ interface PathJson {
   clusterList: string[];
   best: boolean;
   source: string;
+  /** A graceful-restart neighbour's path kept from its previous session (Loc-RIB only). */
+  stale?: boolean;
 }
 
 /** A path from the API with its prefix and the VPN-relevant fields. */
