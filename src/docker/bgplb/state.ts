@@ -2,10 +2,9 @@
  * What survives a plugin restart: the networks (id, bridge, pools) and the endpoints (addresses,
  * host veth, container once known). docker-bgp-lb v1.8 keeps only network ids, so after a
  * restart Leave fails for older containers and their routes are never re-advertised; bgpipe
- * keeps enough to do both. Written atomically (temp file + rename) on every change.
+ * keeps enough to do both. Rewritten after every change (../state-file.ts: atomic).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readStateFile, writeStateFile } from '../state-file.js';
 
 export interface NetworkRecord {
   readonly id: string;
@@ -39,24 +38,13 @@ export class PluginState {
 
   constructor(private readonly file: string | undefined) {}
 
-  /** Read the file; a missing file is an empty state, a corrupt one an error naming it. */
+  /** Read the file; a missing file is an empty state, one that is not ours an error naming it. */
   load(): void {
     if (this.file === undefined) return;
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    let data: StateFile;
-    try {
-      data = JSON.parse(text) as StateFile;
-    } catch (e) {
-      throw new Error(`state file ${this.file}: ${(e as Error).message}`);
-    }
-    if (data.version !== 1 || !Array.isArray(data.networks) || !Array.isArray(data.endpoints)) {
-      throw new Error(`state file ${this.file}: not a bgplb state (version 1)`);
+    const data = readStateFile(this.file) as Partial<StateFile> | null | undefined;
+    if (data === undefined) return;
+    if (data === null || typeof data !== 'object' || data.version !== 1 || !Array.isArray(data.networks) || !Array.isArray(data.endpoints)) {
+      throw new Error(`${this.file}: not a bgplb state file (version 1 with networks and endpoints); move it away to start empty`);
     }
     for (const n of data.networks) this.networks.set(n.id, n);
     for (const e of data.endpoints) this.endpoints.set(e.endpointId, e);
@@ -65,10 +53,7 @@ export class PluginState {
   save(): void {
     if (this.file === undefined) return;
     const data: StateFile = { version: 1, networks: [...this.networks.values()], endpoints: [...this.endpoints.values()] };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(data, null, 1)}\n`);
-    renameSync(tmp, this.file);
+    writeStateFile(this.file, data);
   }
 
   endpointsOf(networkId: string): EndpointRecord[] {

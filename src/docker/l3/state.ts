@@ -4,12 +4,10 @@
  * would refuse every call about the existing networks and advertise nothing.
  *
  * One JSON file per driver name (`<state-dir>/<name>.json`), rewritten after every change Docker
- * makes, atomically (temporary file, fsync, rename), so a crash leaves the old or the new state,
- * never half of one. It is small (one line per network, pool and container) and changes only
- * when Docker calls.
+ * makes (../state-file.ts: atomic). It is small (one line per network, pool and container) and
+ * changes only when Docker calls.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readStateFile, writeStateFile } from '../state-file.js';
 
 export interface PoolState {
   readonly id: string;
@@ -42,20 +40,8 @@ export const EMPTY_STATE: L3State = { version: 1, pools: [], networks: [] };
 
 /** The saved state, EMPTY_STATE when there is none; a file that is not ours is an error naming it. */
 export function loadState(path: string): L3State {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_STATE;
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not JSON (${(e as Error).message}); move it away to start empty`);
-  }
-  const s = v as Partial<L3State>;
+  const s = readStateFile(path) as Partial<L3State> | null | undefined;
+  if (s === undefined) return EMPTY_STATE;
   if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.pools) || !Array.isArray(s.networks)) {
     throw new Error(`${path}: not a bgpipe-l3 state file (version 1 with pools and networks); move it away to start empty`);
   }
@@ -63,14 +49,5 @@ export function loadState(path: string): L3State {
 }
 
 export function saveState(path: string, state: L3State): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o640);
-  try {
-    writeSync(fd, JSON.stringify(state, null, 1) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeStateFile(path, state);
 }
