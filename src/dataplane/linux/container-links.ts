@@ -1,8 +1,8 @@
 /**
  * Container links and their host routes, for a routed container network driver (bgpipe-l3): the
- * only file of the Docker L3 driver that runs `ip`. Unlike the VPN drivers' queue (kernel.ts),
- * every call here answers with the kernel's verdict, because Docker's Join must fail — and roll
- * back — when the link could not be made.
+ * only file of the Docker L3 driver that touches the kernel. Every call answers with the kernel's
+ * verdict (ip-command.ts), because Docker's Join must fail — and roll back — when the link could
+ * not be made.
  *
  * Two ways to plug a container in, both routed (no bridge, no proxy ARP):
  *
@@ -18,22 +18,8 @@
  * Routes made here carry a protocol number of their own (`proto P`), so that listing and deleting
  * them can never touch a route someone else made, nor the FIB's proto bgp routes.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
-
-/** A refused `ip` command, with the kernel's own words. */
-export class LinkError extends Error {
-  constructor(
-    readonly command: string,
-    readonly kernelMessage: string,
-  ) {
-    super(`ip ${command}: ${kernelMessage}`);
-    this.name = 'LinkError';
-  }
-}
+import { IpCommand, isGone, type IpCommandError } from './ip-command.js';
 
 /** One route of ours, as listed back. */
 export interface OwnRoute {
@@ -45,34 +31,33 @@ export interface OwnRoute {
 const PROBE_LINK = 'bgpipe-prb-ivl';
 
 export class ContainerLinks {
+  private readonly ip: IpCommand;
+
   constructor(
     /** Route protocol number of the routes this driver makes (not 186: the FIB's). */
     readonly protocol: number,
-    private readonly ipPath = 'ip',
-  ) {}
+    ipPath = 'ip',
+  ) {
+    this.ip = new IpCommand(ipPath);
+  }
 
   /**
    * Is ipvlan there? Tried for real: an ipvlan L3 slave of `parent` is made and deleted again
    * (this kernel has no modules to ask about). Undefined when it works, else why not.
    */
   async probeIpvlan(parent: string): Promise<string | undefined> {
-    await this.ip(['link', 'del', PROBE_LINK]).catch(() => undefined); // left by a crash mid-probe
+    await this.ip.deleteLink(PROBE_LINK).catch(() => undefined); // left by a crash mid-probe
     try {
-      await this.ip(['link', 'add', PROBE_LINK, 'link', parent, 'type', 'ipvlan', 'mode', 'l3']);
+      await this.ip.run(['link', 'add', PROBE_LINK, 'link', parent, 'type', 'ipvlan', 'mode', 'l3']);
     } catch (e) {
-      return (e as LinkError).kernelMessage ?? (e as Error).message;
+      return (e as IpCommandError).kernelMessage ?? (e as Error).message;
     }
-    await this.ip(['link', 'del', PROBE_LINK]).catch(() => undefined);
+    await this.ip.deleteLink(PROBE_LINK).catch(() => undefined);
     return undefined;
   }
 
   async linkExists(name: string): Promise<boolean> {
-    try {
-      await this.ip(['link', 'show', 'dev', name]);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.ip.linkExists(name);
   }
 
   /**
@@ -81,10 +66,10 @@ export class ContainerLinks {
    * the container. Both ends get `mtu`. Undone if any step fails.
    */
   async createRoutedVeth(host: string, peer: string, mtu: number, gateway: string): Promise<void> {
-    await this.ip(['link', 'add', host, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', peer, 'mtu', String(mtu)]);
+    await this.ip.run(['link', 'add', host, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', peer, 'mtu', String(mtu)]);
     try {
-      await this.ip(['addr', 'add', `${gateway}/32`, 'dev', host, 'scope', 'link']);
-      await this.ip(['link', 'set', host, 'up']);
+      await this.ip.run(['addr', 'add', `${gateway}/32`, 'dev', host, 'scope', 'link']);
+      await this.ip.run(['link', 'set', host, 'up']);
     } catch (e) {
       await this.deleteLink(host);
       throw e;
@@ -93,27 +78,23 @@ export class ContainerLinks {
 
   /** An ipvlan slave of `parent` in `mode` (l2 or l3), for Docker to move into the container. */
   async createIpvlan(name: string, parent: string, mode: 'l2' | 'l3', mtu: number): Promise<void> {
-    await this.ip(['link', 'add', name, 'link', parent, 'mtu', String(mtu), 'type', 'ipvlan', 'mode', mode]);
+    await this.ip.run(['link', 'add', name, 'link', parent, 'mtu', String(mtu), 'type', 'ipvlan', 'mode', mode]);
   }
 
   /** Deletes a link (a veth's peer goes with it); a link already gone is no error. */
   async deleteLink(name: string): Promise<void> {
-    try {
-      await this.ip(['link', 'del', 'dev', name]);
-    } catch (e) {
-      if (!/Cannot find device|does not exist|No such device/i.test((e as LinkError).kernelMessage ?? '')) throw e;
-    }
+    await this.ip.deleteLink(name);
   }
 
   /** `<prefix> dev <dev> scope link proto P`: the host's way to a container. */
   async addDeviceRoute(prefix: string, dev: string): Promise<void> {
-    await this.ip(['route', 'add', prefix, 'dev', dev, 'scope', 'link', 'proto', String(this.protocol)]);
+    await this.ip.run(['route', 'add', prefix, 'dev', dev, 'scope', 'link', 'proto', String(this.protocol)]);
   }
 
   /** `blackhole <prefix> proto P`: addresses of our subnet no container holds go nowhere (no
    *  loop through the default route and back). Container /32s are more specific. */
   async addBlackhole(prefix: string): Promise<void> {
-    await this.ip(['route', 'add', 'blackhole', prefix, 'proto', String(this.protocol)]);
+    await this.ip.run(['route', 'add', 'blackhole', prefix, 'proto', String(this.protocol)]);
   }
 
   /** Deletes our route for `prefix` (only ours: the protocol is part of the match); gone is fine. */
@@ -121,18 +102,15 @@ export class ContainerLinks {
     const args = ['route', 'del', ...(route.type === 'blackhole' ? ['blackhole'] : []), route.prefix, 'proto', String(this.protocol)];
     if (route.dev !== undefined) args.push('dev', route.dev);
     try {
-      await this.ip(args);
+      await this.ip.run(args);
     } catch (e) {
-      if (!/No such process|Cannot find device|No such device/i.test((e as LinkError).kernelMessage ?? '')) throw e;
+      if (!isGone(e)) throw e;
     }
   }
 
   /** Every IPv4 route of our protocol in the main table. */
   async ownRoutes(): Promise<OwnRoute[]> {
-    const { stdout } = await execFileP(this.ipPath, ['-4', '-json', 'route', 'show', 'table', 'main', 'proto', String(this.protocol)], { encoding: 'utf8' });
-    const text = stdout.trim();
-    if (text === '') return [];
-    const routes = JSON.parse(text) as { dst: string; type?: string; dev?: string }[];
+    const routes = await this.ip.json<{ dst: string; type?: string; dev?: string }>(['-4', 'route', 'show', 'table', 'main', 'proto', String(this.protocol)]);
     return routes.map((r) => ({
       prefix: r.dst.includes('/') ? r.dst : `${r.dst}/32`,
       type: r.type === 'blackhole' ? 'blackhole' : 'unicast',
@@ -143,14 +121,5 @@ export class ContainerLinks {
   /** A routed host forwards: net.ipv4.ip_forward=1 in this (the host's) namespace. */
   enableForwarding(): void {
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
-  }
-
-  private async ip(args: string[]): Promise<void> {
-    try {
-      await execFileP(this.ipPath, args, { encoding: 'utf8', timeout: 20_000 });
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new LinkError(args.join(' '), (err.stderr ?? '').trim() || err.message);
-    }
   }
 }

@@ -5,30 +5,17 @@
  * per container with the host end on the bridge, and host routes `<ip>/32|128 dev <bridge>` once
  * the container may take traffic.
  *
- * Unlike the VPN drivers' queue (kernel.ts), every call here answers: the Docker plugin must fail
- * a Join whose veth could not be made. Host routes carry their own protocol number so that only
- * the routes this code added are ever deleted (docker-bgp-lb deletes every route on the bridge).
+ * Every call here answers (ip-command.ts): the Docker plugin must fail a Join whose veth could not
+ * be made. Host routes carry their own protocol number so that only the routes this code added
+ * are ever deleted (docker-bgp-lb deletes every route on the bridge).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+import { IpCommand, isGone } from './ip-command.js';
 
 /** Route protocol of bgplb's host routes: a number nobody registered (the kernel's own are
  *  0-4, rtnetlink.h names 9-18, 42, 99 and 186-192; FRR's rt_protos.d uses 186-197, e.g. 196
  *  for its static routes; bgpipe's FIB uses 186). */
 export const LB_ROUTE_PROTO = 201;
-
-export class KernelCommandError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly stderr: string,
-  ) {
-    super(`ip ${args.join(' ')}: ${stderr}`);
-    this.name = 'KernelCommandError';
-  }
-}
 
 interface JsonLinkInfo {
   ifname: string;
@@ -47,60 +34,41 @@ export interface LbBridgeOptions {
 }
 
 export class LbBridges {
-  private readonly ipCmd: string;
+  private readonly ip: IpCommand;
 
   constructor(opts: LbBridgeOptions = {}) {
-    this.ipCmd = opts.ip ?? 'ip';
-  }
-
-  private async ip(args: string[]): Promise<string> {
-    try {
-      const { stdout } = await execFileP(this.ipCmd, args, { encoding: 'utf8' });
-      return stdout;
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new KernelCommandError(args, (err.stderr ?? '').trim() || err.message);
-    }
+    this.ip = new IpCommand(opts.ip);
   }
 
   private async link(name: string): Promise<JsonLinkInfo | undefined> {
     try {
-      const out = await this.ip(['-json', '-d', 'link', 'show', 'dev', name]);
-      return (JSON.parse(out) as JsonLinkInfo[])[0];
+      return (await this.ip.json<JsonLinkInfo>(['-d', 'link', 'show', 'dev', name]))[0];
     } catch (e) {
-      if (e instanceof KernelCommandError && /does not exist|Cannot find device/i.test(e.stderr)) return undefined;
+      if (isGone(e)) return undefined;
       throw e;
     }
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.link(name)) !== undefined;
+    return this.ip.linkExists(name);
   }
 
   /** Make (or re-use) the bridge, up; a non-bridge link of that name is an error. */
   async ensureBridge(name: string): Promise<void> {
     const l = await this.link(name);
     if (l === undefined) {
-      await this.ip(['link', 'add', name, 'type', 'bridge', 'ageing_time', '0', 'group_fwd_mask', '0xfff8']);
+      await this.ip.run(['link', 'add', name, 'type', 'bridge', 'ageing_time', '0', 'group_fwd_mask', '0xfff8']);
     } else if (l.linkinfo?.info_kind !== 'bridge') {
       throw new Error(`existing interface ${name} is not a bridge`);
     } else {
-      await this.ip(['link', 'set', name, 'type', 'bridge', 'ageing_time', '0', 'group_fwd_mask', '0xfff8']);
+      await this.ip.run(['link', 'set', name, 'type', 'bridge', 'ageing_time', '0', 'group_fwd_mask', '0xfff8']);
     }
-    await this.ip(['link', 'set', name, 'up']);
+    await this.ip.run(['link', 'set', name, 'up']);
   }
 
   /** Delete a link; false when it was not there. */
   async deleteLink(name: string): Promise<boolean> {
-    if ((await this.link(name)) === undefined) return false;
-    try {
-      await this.ip(['link', 'del', name]);
-    } catch (e) {
-      // Gone meanwhile (a veth goes with its peer when the container's namespace is destroyed).
-      if (e instanceof KernelCommandError && /Cannot find device|does not exist/i.test(e.stderr)) return false;
-      throw e;
-    }
-    return true;
+    return this.ip.deleteLink(name);
   }
 
   /**
@@ -111,10 +79,10 @@ export class LbBridges {
   async addVeth(bridge: string): Promise<{ outer: string; inner: string }> {
     const outer = `veth${randomBytes(4).toString('hex')}`;
     const inner = `veth${randomBytes(4).toString('hex')}`;
-    await this.ip(['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner]);
+    await this.ip.run(['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner]);
     try {
-      await this.ip(['link', 'set', outer, 'master', bridge]);
-      await this.ip(['link', 'set', outer, 'up']);
+      await this.ip.run(['link', 'set', outer, 'master', bridge]);
+      await this.ip.run(['link', 'set', outer, 'up']);
     } catch (e) {
       await this.deleteLink(outer).catch(() => undefined);
       throw e;
@@ -124,16 +92,16 @@ export class LbBridges {
 
   /** `<prefix> dev <bridge> proto 201` in the main table (replace: idempotent). */
   async addHostRoute(prefix: string, dev: string): Promise<void> {
-    await this.ip([...family(prefix), 'route', 'replace', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
+    await this.ip.run([...family(prefix), 'route', 'replace', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
   }
 
   /** Delete our host route; false when there was none. */
   async deleteHostRoute(prefix: string, dev: string): Promise<boolean> {
     try {
-      await this.ip([...family(prefix), 'route', 'del', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
+      await this.ip.run([...family(prefix), 'route', 'del', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
       return true;
     } catch (e) {
-      if (e instanceof KernelCommandError && /No such process|Cannot find device|does not exist/i.test(e.stderr)) return false;
+      if (isGone(e)) return false;
       throw e;
     }
   }
@@ -142,14 +110,14 @@ export class LbBridges {
   async hostRoutes(dev: string): Promise<string[]> {
     const out: string[] = [];
     for (const f of ['-4', '-6']) {
-      let text: string;
+      let routes: JsonRoute[];
       try {
-        text = await this.ip(['-json', f, 'route', 'show', 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
+        routes = await this.ip.json<JsonRoute>([f, 'route', 'show', 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
       } catch (e) {
-        if (e instanceof KernelCommandError && /Cannot find device|does not exist/i.test(e.stderr)) return [];
+        if (isGone(e)) return [];
         throw e;
       }
-      for (const r of JSON.parse(text || '[]') as JsonRoute[]) {
+      for (const r of routes) {
         out.push(r.dst.includes('/') ? r.dst : `${r.dst}/${f === '-4' ? 32 : 128}`);
       }
     }

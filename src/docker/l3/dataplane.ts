@@ -12,7 +12,8 @@
  * ContainerLinks; nothing here runs a command itself.
  */
 import type { Logger } from '../../util/log.js';
-import { ContainerLinks, LinkError, type OwnRoute } from '../../dataplane/linux/container-links.js';
+import type { ContainerLinks, OwnRoute } from '../../dataplane/linux/container-links.js';
+import { isThere } from '../../dataplane/linux/ip-command.js';
 import type { L3Options } from './options.js';
 import type { NetworkState } from './state.js';
 
@@ -52,7 +53,7 @@ async function mayExist(p: Promise<void>): Promise<void> {
   try {
     await p;
   } catch (e) {
-    if (!(e instanceof LinkError && /File exists/i.test(e.kernelMessage))) throw e;
+    if (!isThere(e)) throw e;
   }
 }
 
