@@ -15,7 +15,8 @@
 import { join } from 'node:path';
 import { ConfigError } from '../config/load.js';
 import { ContainerLinks } from '../dataplane/linux/container-links.js';
-import { EmbeddedSpeaker, l3DaemonSettings } from '../docker/l3/bgp.js';
+import type { EmbeddedSpeaker } from '../docker/embedded-speaker.js';
+import { l3DaemonSettings, l3Speaker } from '../docker/l3/bgp.js';
 import { chooseDataplane, L3Dataplane } from '../docker/l3/dataplane.js';
 import { L3Driver } from '../docker/l3/driver.js';
 import { L3Ipam } from '../docker/l3/ipam.js';
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     const statePath = join(o.stateDir, `${driverName(o.socketPath)}.json`);
     const state = loadState(statePath);
     if (o.mode === 'l3') {
-      speaker = new EmbeddedSpeaker(l3DaemonSettings(o), log);
+      speaker = l3Speaker(l3DaemonSettings(o), log);
       await speaker.start();
     }
     const ipam = new L3Ipam({ mode: o.mode, defaultSubnet: o.defaultSubnet, gateway });

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { LbBridges } from '../../src/dataplane/linux/lb-bridge.js';
 import { EndpointRoutes } from '../../src/docker/bgplb/endpoint-routes.js';
 import { NetworkDriver } from '../../src/docker/bgplb/network-driver.js';
-import { Speaker } from '../../src/docker/bgplb/speaker.js';
+import { bgplbSpeaker } from '../../src/docker/bgplb/speaker.js';
 import { PluginState } from '../../src/docker/bgplb/state.js';
 import { settingsFromEnv } from '../../src/docker/bgplb/settings.js';
 
@@ -51,7 +51,7 @@ function setup(t: { after: (fn: () => void) => void }) {
   const log = silentLogger();
   const state = new PluginState(file);
   const bridges = new RecordingBridges();
-  const speaker = new Speaker(settingsFromEnv({ ROUTER_ID: '10.0.0.1', PEER_ADDRESS: '10.0.0.2', PEER_AS: '1' }), log);
+  const speaker = bgplbSpeaker(settingsFromEnv({ ROUTER_ID: '10.0.0.1', PEER_ADDRESS: '10.0.0.2', PEER_AS: '1' }), log);
   const routes = new EndpointRoutes(state, bridges, speaker, log);
   const changed: string[] = [];
   const driver = new NetworkDriver(state, bridges, routes, 'local', log, { endpointChanged: (ep) => changed.push(ep.endpointId) });

@@ -12,7 +12,7 @@ import { EngineClient, EngineError, type ContainerInspect, type EngineEvent } fr
 import { LbBridges } from '../../src/dataplane/linux/lb-bridge.js';
 import { HealthGate } from '../../src/docker/bgplb/health-gate.js';
 import { EndpointRoutes } from '../../src/docker/bgplb/endpoint-routes.js';
-import { Speaker } from '../../src/docker/bgplb/speaker.js';
+import { bgplbSpeaker } from '../../src/docker/bgplb/speaker.js';
 import { PluginState } from '../../src/docker/bgplb/state.js';
 import { settingsFromEnv } from '../../src/docker/bgplb/settings.js';
 
@@ -49,7 +49,7 @@ function setup(env: Record<string, string> = {}) {
   const log = silentLogger();
   const engine = new ScriptedEngine();
   const bridges = new RecordingBridges();
-  const speaker = new Speaker(settings, log);
+  const speaker = bgplbSpeaker(settings, log);
   const state = new PluginState(undefined);
   state.networks.set(NET, { id: NET, bridge: 'bgplb-nnnnnnnnn' });
   const gate = new HealthGate(engine, state, new EndpointRoutes(state, bridges, speaker, log), { ...settings, drainDelayMs: 30 }, log);

@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import type { LbBridges } from '../../dataplane/linux/lb-bridge.js';
-import type { Speaker } from './speaker.js';
+import type { Announcer } from '../embedded-speaker.js';
 import type { EndpointRecord, PluginState } from './state.js';
 
 export function endpointPrefixes(ep: EndpointRecord): string[] {
@@ -26,7 +26,7 @@ export class EndpointRoutes {
   constructor(
     private readonly state: PluginState,
     private readonly bridges: LbBridges,
-    private readonly speaker: Speaker,
+    private readonly speaker: Announcer,
     private readonly log: Logger,
   ) {}
 

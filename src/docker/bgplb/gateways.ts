@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import { EngineError, type EngineClient, type EngineEvent, type NetworkInspect } from '../engine-client.js';
-import type { Speaker } from './speaker.js';
+import type { Announcer } from '../embedded-speaker.js';
 
 export const ADVERTISE_LABEL = 'bgplb_advertise';
 
@@ -18,7 +18,7 @@ export class Gateways {
 
   constructor(
     private readonly engine: EngineClient,
-    private readonly speaker: Speaker,
+    private readonly speaker: Announcer,
     private readonly log: Logger,
   ) {}
 

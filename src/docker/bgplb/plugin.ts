@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import { LbBridges } from '../../dataplane/linux/lb-bridge.js';
+import type { EmbeddedSpeaker } from '../embedded-speaker.js';
 import { EngineClient, type EventWatch } from '../engine-client.js';
 import { PluginServer } from '../plugin-server.js';
 import { EndpointRoutes } from './endpoint-routes.js';
@@ -15,11 +16,11 @@ import { HealthGate } from './health-gate.js';
 import { ipamHandlers } from './ipam.js';
 import { NetworkDriver } from './network-driver.js';
 import type { BgplbSettings } from './settings.js';
-import { Speaker } from './speaker.js';
+import { bgplbSpeaker } from './speaker.js';
 import { PluginState } from './state.js';
 
 export class Bgplb {
-  readonly speaker: Speaker;
+  readonly speaker: EmbeddedSpeaker;
   readonly state: PluginState;
   readonly gate: HealthGate;
   readonly gateways: Gateways;
@@ -33,7 +34,7 @@ export class Bgplb {
     readonly engine: EngineClient = new EngineClient(),
     bridges: LbBridges = new LbBridges(),
   ) {
-    this.speaker = new Speaker(settings, log);
+    this.speaker = bgplbSpeaker(settings, log);
     // Swarm (global scope) re-creates networks itself: no state is restored (v1.8).
     this.state = new PluginState(settings.globalScope ? undefined : settings.stateFile);
     const routes = new EndpointRoutes(this.state, bridges, this.speaker, log);

@@ -5,30 +5,20 @@
  * exactly bgpiped's:
  *
  *  - the driver originates each network's subnet (and, with --host-routes, each container's
- *    /32) straight into the RIB — not as a `[[static-routes]]` entry, which a reload would diff
- *    away — with NEXT_HOP 0.0.0.0, i.e. our address on each session;
+ *    /32) through ../embedded-speaker.ts, with NEXT_HOP 0.0.0.0, i.e. our address on each
+ *    session;
  *  - learned best paths go into the main table with proto bgp (src/daemon/kernel-routes.ts and
  *    src/dataplane/fib.ts): via the advertising host, ECMP over equal paths (multipath is on),
  *    never a route we originate, never a route of another protocol;
- *  - shutdown sends Cease to every neighbour, so they withdraw everything we advertised.
+ *  - shutdown withdraws every prefix, then sends Cease to every neighbour.
  */
 import { loadConfigFile, parseConfigText } from '../../config/load.js';
 import { Daemon, type DaemonSettings } from '../../daemon/daemon.js';
 import { settingsFromConfig } from '../../daemon/settings-from-config.js';
 import { KERNEL_DEFAULTS } from '../../config/build.js';
 import type { Logger } from '../../util/log.js';
-import { Origin, type PathAttributes } from '../../wire/attributes/types.js';
-import { IPV4_UNICAST } from '../../wire/family.js';
-import { parsePrefix } from '../../wire/nlri/prefix.js';
+import { EmbeddedSpeaker } from '../embedded-speaker.js';
 import type { L3Options } from './options.js';
-
-/** The announcements the driver makes; a network's subnet and its containers' /32s. */
-export interface Announcer {
-  announce(prefix: string): void;
-  withdraw(prefix: string): void;
-}
-
-const LOCAL: PathAttributes = { origin: Origin.Igp, asPath: [], nextHop: '0.0.0.0' };
 
 /** The bgpiped TOML the BGP flags stand for (values were checked by parseL3Options). */
 export function bgpToml(o: L3Options): string {
@@ -60,35 +50,7 @@ export function l3DaemonSettings(o: L3Options): DaemonSettings {
   return { ...settings, kernel };
 }
 
-export class EmbeddedSpeaker implements Announcer {
-  readonly daemon: Daemon;
-  private readonly announced = new Set<string>();
-
-  constructor(settings: DaemonSettings, private readonly log: Logger) {
-    this.daemon = new Daemon(settings, log);
-  }
-
-  async start(): Promise<void> {
-    await this.daemon.start();
-  }
-
-  announce(prefix: string): void {
-    if (this.announced.has(prefix)) return;
-    this.announced.add(prefix);
-    this.daemon.server.rib.originate(IPV4_UNICAST, parsePrefix(IPV4_UNICAST, prefix), LOCAL);
-    this.log.info({ prefix }, 'bgp: advertising');
-  }
-
-  withdraw(prefix: string): void {
-    if (!this.announced.delete(prefix)) return;
-    this.daemon.server.rib.withdrawOriginated(IPV4_UNICAST, parsePrefix(IPV4_UNICAST, prefix));
-    this.log.info({ prefix }, 'bgp: withdrawn');
-  }
-
-  /** Withdraws everything, lets the UPDATEs leave, then Cease to every neighbour. */
-  async stop(): Promise<void> {
-    for (const p of [...this.announced]) this.withdraw(p);
-    await new Promise((r) => setTimeout(r, 100));
-    await this.daemon.stop();
-  }
+/** The speaker, not started: bgpiped's Daemon (a --bgp-config file's [api] included). */
+export function l3Speaker(settings: DaemonSettings, log: Logger): EmbeddedSpeaker {
+  return new EmbeddedSpeaker(new Daemon(settings, log), { nextHop: () => '0.0.0.0', withdrawOnStop: true }, log);
 }

@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import { PluginError, type PluginHandler, type PluginRequest } from '../plugin-server.js';
-import type { Announcer } from './bgp.js';
+import type { Announcer } from '../embedded-speaker.js';
 import type { L3Dataplane } from './dataplane.js';
 import type { L3Ipam } from './ipam.js';
 import type { L3State } from './state.js';
@@ -30,6 +30,9 @@ interface Network {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** Who holds an announcement: a network its subnet, a container its /32. */
+const networkOwner = (id: string): string => `network:${id}`;
+const endpointOwner = (id: string): string => `endpoint:${id}`;
 
 export class L3Driver {
   readonly networks = new Map<string, Network>();
@@ -66,10 +69,10 @@ export class L3Driver {
       for (const e of n.endpoints) {
         const joined = e.joined && (await this.dataplane.restoreEndpoint(e.id, e.address));
         net.endpoints.set(e.id, { id: e.id, address: e.address, joined });
-        if (joined && this.hostRoutes) this.bgp?.announce(`${e.address}/32`);
+        if (joined && this.hostRoutes) this.bgp?.advertise(endpointOwner(e.id), `${e.address}/32`);
       }
       this.networks.set(net.id, net);
-      this.bgp?.announce(net.subnet);
+      this.bgp?.advertise(networkOwner(net.id), net.subnet);
     }
     await this.dataplane.removeLeftovers(this.snapshot().networks, this.log);
     if (state.networks.length > 0) this.log.info({ networks: this.describe() }, 'networks of the previous run restored');
@@ -129,7 +132,7 @@ export class L3Driver {
     const net: Network = { id, subnet: pool.subnet.text, gateway: pool.gateway, endpoints: new Map() };
     await this.dataplane.createNetwork(net.subnet);
     this.networks.set(id, net);
-    this.bgp?.announce(net.subnet);
+    this.bgp?.advertise(networkOwner(net.id), net.subnet);
     this.log.info({ network: id.slice(0, 12), subnet: net.subnet, dataplane: this.dataplane.kind }, 'network created');
     return {};
   }
@@ -138,7 +141,7 @@ export class L3Driver {
     const net = this.networks.get(str(b.NetworkID));
     if (net === undefined) return {};
     for (const ep of [...net.endpoints.values()]) await this.removeEndpoint(net, ep);
-    this.bgp?.withdraw(net.subnet);
+    this.bgp?.withdraw(networkOwner(net.id), net.subnet);
     await this.dataplane.deleteNetwork(net.subnet);
     this.networks.delete(net.id);
     this.log.info({ network: net.id.slice(0, 12), subnet: net.subnet }, 'network deleted');
@@ -175,7 +178,7 @@ export class L3Driver {
     if (ep === undefined) throw new PluginError(`endpoint ${str(b.EndpointID)} does not exist`);
     const reply = await this.dataplane.join(ep.id, ep.address, net.gateway);
     ep.joined = true;
-    if (this.hostRoutes) this.bgp?.announce(`${ep.address}/32`);
+    if (this.hostRoutes) this.bgp?.advertise(endpointOwner(ep.id), `${ep.address}/32`);
     this.log.debug({ network: net.id.slice(0, 12), address: ep.address, link: reply.InterfaceName.SrcName }, 'container joined');
     return reply;
   }
@@ -195,7 +198,7 @@ export class L3Driver {
 
   private async unplug(ep: Endpoint): Promise<void> {
     if (!ep.joined) return;
-    if (this.hostRoutes) this.bgp?.withdraw(`${ep.address}/32`);
+    if (this.hostRoutes) this.bgp?.withdraw(endpointOwner(ep.id), `${ep.address}/32`);
     await this.dataplane.leave(ep.id, ep.address);
     ep.joined = false;
   }
