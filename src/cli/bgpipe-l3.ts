@@ -12,18 +12,11 @@
  * SIGTERM/SIGINT: the subnets are withdrawn, every neighbour gets Cease, the socket goes;
  * containers keep their links, and the next start takes the networks back from the state file.
  */
-import { join } from 'node:path';
 import { ConfigError } from '../config/load.js';
-import { ContainerLinks } from '../dataplane/linux/container-links.js';
-import type { EmbeddedSpeaker } from '../docker/embedded-speaker.js';
-import { l3DaemonSettings, l3Speaker } from '../docker/l3/bgp.js';
-import { chooseDataplane, L3Dataplane } from '../docker/l3/dataplane.js';
-import { L3Driver } from '../docker/l3/driver.js';
-import { L3Ipam } from '../docker/l3/ipam.js';
-import { loadState, saveState } from '../docker/l3/state.js';
-import { driverName, L3OptionError, LINK_LOCAL_GATEWAY, parseL3Options, USAGE, type L3Options } from '../docker/l3/options.js';
-import { PluginServer } from '../docker/plugin-server.js';
+import { L3OptionError, parseL3Options, USAGE, type L3Options } from '../docker/l3/options.js';
+import { BgpipeL3 } from '../docker/l3/plugin.js';
 import { createLogger } from '../util/log.js';
+import { runMain, serve } from './service.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -39,60 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(o.debug ? 'debug' : 'info');
-  const links = new ContainerLinks(o.routeProtocol);
-
-  let speaker: EmbeddedSpeaker | undefined;
-  let server: PluginServer | undefined;
-  try {
-    const kind = await chooseDataplane(o, links, log);
-    const gateway = o.mode === 'l3' ? (o.gateway ?? LINK_LOCAL_GATEWAY) : o.gateway;
-    const statePath = join(o.stateDir, `${driverName(o.socketPath)}.json`);
-    const state = loadState(statePath);
-    if (o.mode === 'l3') {
-      speaker = l3Speaker(l3DaemonSettings(o), log);
-      await speaker.start();
-    }
-    const ipam = new L3Ipam({ mode: o.mode, defaultSubnet: o.defaultSubnet, gateway });
-    const dataplane = new L3Dataplane(kind, links, o, gateway ?? '');
-    const driver = new L3Driver(ipam, dataplane, speaker, o.hostRoutes, log, (s) => saveState(statePath, s));
-    await driver.restore(state);
-    server = new PluginServer({
-      socketPath: o.socketPath,
-      implements: ['NetworkDriver', 'IpamDriver'],
-      log: { debug: (msg, fields) => log.debug(fields ?? {}, msg), warn: (msg, fields) => log.warn(fields ?? {}, msg) },
-    });
-    server.handleAll(driver.handlers());
-    await server.listen();
-    log.info(
-      { driver: driverName(o.socketPath), socket: o.socketPath, state: statePath, mode: o.mode, dataplane: kind, mtu: o.mtu, gateway, hostInterface: o.hostInterface },
-      `bgpipe-l3 ready: docker network create -d ${driverName(o.socketPath)} --ipam-driver ${driverName(o.socketPath)} --subnet CIDR NAME`,
-    );
-  } catch (e) {
-    const message = e instanceof ConfigError ? `invalid BGP configuration\n${e.message}` : (e as Error).message;
-    log.fatal({ error: message }, 'bgpipe-l3 could not start');
-    console.error(`bgpipe-l3: ${message}`);
-    await server?.close().catch(() => undefined);
-    await speaker?.stop().catch(() => undefined);
-    return 1;
-  }
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'bgpipe-l3 stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await server.close();
-  await speaker?.stop();
-  return 0;
+  return serve('bgpipe-l3', log, new BgpipeL3(o, log), (e) => (e instanceof ConfigError ? `invalid BGP configuration\n${e.message}` : (e as Error).message));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('bgpipe-l3: fatal:', err);
-    process.exit(70);
-  },
-);
+runMain('bgpipe-l3', () => main(process.argv.slice(2)));

@@ -16,6 +16,7 @@ import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { settingsFromConfig } from '../daemon/settings-from-config.js';
 import { VERSION } from '../daemon/views.js';
 import { createLogger } from '../util/log.js';
+import { runMain, serve } from './service.js';
 import { loadIniFile } from '../config/bagpipe-ini.js';
 
 const USAGE = `usage: bgpiped [-f FILE [-d]] [--log-level LEVEL]
@@ -92,37 +93,20 @@ async function main(): Promise<number> {
     process.exit(70);
   });
   const daemon = new Daemon(settings, log, read);
-  try {
-    await daemon.start();
-  } catch (err) {
-    log.fatal({ error: (err as Error).message }, 'bgpiped could not start');
-    await daemon.stop().catch(() => undefined);
-    return 1;
-  }
-  process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading configuration');
-    daemon.reload();
+  return serve('bgpiped', log, {
+    start: async () => {
+      await daemon.start();
+      process.on('SIGHUP', () => {
+        log.info('SIGHUP: reloading configuration');
+        daemon.reload();
+      });
+    },
+    stop: () => daemon.stop(),
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await daemon.stop();
-  return 0;
 }
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('bgpiped: fatal:', err);
-    process.exit(70);
-  },
-);
 
 function withStateDir(s: DaemonSettings, stateDir: string | undefined): DaemonSettings {
   return { ...s, vpn: { enableRtc: true, ...s.vpn, stateDir } };
 }
+
+runMain('bgpiped', main);

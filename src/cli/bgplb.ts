@@ -4,15 +4,16 @@
  * docker-bgp-lb (configured by its environment, see src/docker/bgplb/settings.ts). Serves
  * /run/docker/plugins/bgplb.sock (`--driver bgplb --ipam-driver bgplb`).
  *
- * A bad setting: the error names the variable, exit 2, before anything is opened.
- * SIGTERM/SIGINT: Cease to the peers, socket removed, exit 0; networks and endpoints stay
- * (state file, bridges, host routes) for the next start.
+ * A bad setting: the error names the variable, exit 2, before anything is opened; exit 1 when it
+ * could not start (./service.ts). SIGTERM/SIGINT: Cease to the peers, socket removed, exit 0;
+ * networks and endpoints stay (state file, bridges, host routes) for the next start.
  */
 import { EngineClient, engineEndpointFromEnv } from '../docker/engine-client.js';
 import { Bgplb } from '../docker/bgplb/plugin.js';
 import { settingsFromEnv } from '../docker/bgplb/settings.js';
 import { VERSION } from '../daemon/views.js';
 import { createLogger } from '../util/log.js';
+import { runMain, serve } from './service.js';
 
 async function main(): Promise<number> {
   const arg = process.argv[2];
@@ -34,26 +35,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLogger(process.env.LOG_LEVEL ?? process.env.BGPIPE_LOG_LEVEL ?? 'info');
-  const plugin = new Bgplb(settings, log, engine);
-  try {
-    await plugin.start();
-  } catch (e) {
-    log.fatal({ error: (e as Error).message }, 'bgplb cannot start');
-    await plugin.stop().catch(() => undefined);
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
-  });
-  log.info('bgplb stopping');
-  await plugin.stop();
-  return 0;
+  return serve('bgplb', log, new Bgplb(settings, log, engine));
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`bgplb: ${(e as Error).stack ?? String(e)}`);
-    process.exit(1);
-  },
-);
+runMain('bgplb', main);

@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Logger } from '../util/log.js';
 
 /** The content type Docker plugins answer with. */
 export const PLUGIN_CONTENT_TYPE = 'application/vnd.docker.plugins.v1+json';
@@ -46,6 +47,14 @@ export class PluginError extends Error {
 export interface PluginServerLog {
   debug(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** A plugin's bgpipe logger as the server's. */
+export function pluginLog(log: Logger): PluginServerLog {
+  return {
+    debug: (msg, fields) => log.debug(fields ?? {}, msg),
+    warn: (msg, fields) => log.warn(fields ?? {}, msg),
+  };
 }
 
 export interface PluginServerOptions {

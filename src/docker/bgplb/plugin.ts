@@ -9,7 +9,7 @@ import type { Logger } from '../../util/log.js';
 import { LbBridges } from '../../dataplane/linux/lb-bridge.js';
 import type { EmbeddedSpeaker } from '../embedded-speaker.js';
 import { EngineClient, type EventWatch } from '../engine-client.js';
-import { PluginServer } from '../plugin-server.js';
+import { PluginServer, pluginLog } from '../plugin-server.js';
 import { EndpointRoutes } from './endpoint-routes.js';
 import { Gateways } from './gateways.js';
 import { HealthGate } from './health-gate.js';
@@ -89,11 +89,4 @@ export class Bgplb {
     await this.gate.idle();
     await this.speaker.stop();
   }
-}
-
-function pluginLog(log: Logger): { debug(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void } {
-  return {
-    debug: (m, f) => log.debug(f ?? {}, m),
-    warn: (m, f) => log.warn(f ?? {}, m),
-  };
 }
