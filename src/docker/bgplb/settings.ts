@@ -28,6 +28,7 @@
 import { isIPv4, isIP } from 'node:net';
 import { join } from 'node:path';
 import { socketOptionsUnavailable } from '../../session/socket-options.js';
+import { SettingError } from '../setting-error.js';
 
 export const DEFAULT_PLUGIN_DIR = '/run/docker/plugins';
 export const DEFAULT_NAME = 'bgplb';
@@ -61,15 +62,8 @@ export interface BgplbSettings {
   readonly connectRetry: number;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+/** A bad environment variable (its name leads the message). */
+export class ConfigError extends SettingError {}
 
 type Env = Record<string, string | undefined>;
 

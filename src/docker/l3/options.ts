@@ -11,16 +11,10 @@
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parsePrefixText, type ParsedPrefix } from '../../config/address.js';
+import { SettingError } from '../setting-error.js';
 
-export class L3OptionError extends Error {
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`${option}: ${message}`);
-    this.name = 'L3OptionError';
-  }
-}
+/** A bad option (its name, e.g. `--mtu`, leads the message). */
+export class L3OptionError extends SettingError {}
 
 export interface L3Peer {
   readonly address: string;
