@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/util/log.js';
@@ -128,4 +128,32 @@ test('state reloads; networks Docker removed while the plugin was down are forgo
   assert.deepEqual([...s.state.networks.keys()].sort(), [other, fresh].sort());
   assert.equal(s.state.endpoints.size, 0);
   assert.ok(s.bridges.log.includes('del bgplb-f9bb8454b'));
+});
+
+test('a state file as bgplb has always written it loads (endpoint fields, left ones too); one that is not its own is refused naming it', async (t) => {
+  const s = setup(t);
+  writeFileSync(s.file, `{
+ "version": 1,
+ "networks": [
+  { "id": "${NID}", "bridge": "bgplb-f9bb8454b" }
+ ],
+ "endpoints": [
+  { "networkId": "${NID}", "endpointId": "${EID}", "ipv4": "10.0.0.101", "ipv6": "2001:db8::101", "vethOuter": "veth0a1b2c3d", "containerId": "c1" },
+  { "networkId": "${NID}", "endpointId": "${'d'.repeat(64)}", "ipv4": "10.0.0.101", "left": true }
+ ]
+}
+`);
+  const state = new PluginState(s.file);
+  state.load();
+  assert.deepEqual(state.networks.get(NID), { id: NID, bridge: 'bgplb-f9bb8454b' });
+  assert.deepEqual(state.endpoints.get(EID), { networkId: NID, endpointId: EID, ipv4: '10.0.0.101', ipv6: '2001:db8::101', vethOuter: 'veth0a1b2c3d', containerId: 'c1' });
+  assert.equal(state.endpoints.get('d'.repeat(64))?.left, true);
+  state.save();
+  const again = new PluginState(s.file);
+  again.load();
+  assert.deepEqual([...again.endpoints.values()], [...state.endpoints.values()]);
+  writeFileSync(s.file, '{"version":1,"pools":[],"networks":[]}');
+  assert.throws(() => new PluginState(s.file).load(), (e: Error) => e.message.startsWith(`${s.file}: not a bgplb state file`));
+  writeFileSync(s.file, 'garbage');
+  assert.throws(() => new PluginState(s.file).load(), (e: Error) => e.message.startsWith(`${s.file}: not JSON`));
 });
