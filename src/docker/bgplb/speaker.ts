@@ -15,6 +15,7 @@
  */
 import os from 'node:os';
 import type { Logger } from '../../util/log.js';
+import { KERNEL_DEFAULTS } from '../../config/build.js';
 import { BgpServer } from '../../daemon/bgp-server.js';
 import { KernelRoutes } from '../../daemon/kernel-routes.js';
 import type { NeighborSettings, ServerSettings } from '../../daemon/settings.js';
@@ -22,10 +23,6 @@ import type { PolicyFn } from '../../rib/rib.js';
 import { IPV4_UNICAST, IPV6_UNICAST, type Family } from '../../wire/family.js';
 import { EmbeddedSpeaker, type SpeakerRuntime } from '../embedded-speaker.js';
 import type { BgplbSettings } from './settings.js';
-
-/** Kernel route protocol and metric of learned routes (bgpiped's `[kernel]` defaults). */
-const KERNEL_PROTOCOL = 186;
-const KERNEL_METRIC = 20;
 
 /** The speaker, not started. */
 export function bgplbSpeaker(settings: BgplbSettings, log: Logger): EmbeddedSpeaker {
@@ -51,7 +48,8 @@ function runtime(settings: BgplbSettings, exportPolicy: PolicyFn, log: Logger): 
   });
   kernel = settings.kernelRoutes
     ? new KernelRoutes(
-        { table: settings.kernelRoutes.table, protocol: KERNEL_PROTOCOL, metric: KERNEL_METRIC, reconcileInterval: 0, staleTime: 30, dynamicNeighbors: false },
+        // Protocol and metric: bgpiped's [kernel] defaults (proto bgp, 20), as bgpipe-l3's routes.
+        { table: settings.kernelRoutes.table, protocol: KERNEL_DEFAULTS.protocol, metric: KERNEL_DEFAULTS.metric, reconcileInterval: 0, staleTime: 30, dynamicNeighbors: false },
         server,
         log,
       )
