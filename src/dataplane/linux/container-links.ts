@@ -19,7 +19,7 @@
  * them can never touch a route someone else made, nor the FIB's proto bgp routes.
  */
 import { writeFileSync } from 'node:fs';
-import { IpCommand, isGone, type IpCommandError } from './ip-command.js';
+import { IpCommand, type IpCommandError } from './ip-command.js';
 
 /** One route of ours, as listed back. */
 export interface OwnRoute {
@@ -101,11 +101,7 @@ export class ContainerLinks {
   async deleteRoute(route: OwnRoute): Promise<void> {
     const args = ['route', 'del', ...(route.type === 'blackhole' ? ['blackhole'] : []), route.prefix, 'proto', String(this.protocol)];
     if (route.dev !== undefined) args.push('dev', route.dev);
-    try {
-      await this.ip.run(args);
-    } catch (e) {
-      if (!isGone(e)) throw e;
-    }
+    await this.ip.runUnlessGone(args);
   }
 
   /** Every IPv4 route of our protocol in the main table. */

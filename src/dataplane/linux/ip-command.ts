@@ -57,9 +57,10 @@ export class IpCommand {
     return text === '' ? [] : (JSON.parse(text) as T[]);
   }
 
-  async linkExists(name: string): Promise<boolean> {
+  /** Runs `ip ARGS`; false, not an error, when the object it names is not there. */
+  async runUnlessGone(args: readonly string[]): Promise<boolean> {
     try {
-      await this.run(['link', 'show', 'dev', name]);
+      await this.run(args);
       return true;
     } catch (e) {
       if (isGone(e)) return false;
@@ -67,15 +68,13 @@ export class IpCommand {
     }
   }
 
-  /** Deletes a link (a veth's peer goes with it); false when it was not there. */
-  async deleteLink(name: string): Promise<boolean> {
-    try {
-      await this.run(['link', 'del', 'dev', name]);
-      return true;
-    } catch (e) {
-      // Also gone meanwhile: a veth goes with its peer when the container's namespace is destroyed.
-      if (isGone(e)) return false;
-      throw e;
-    }
+  linkExists(name: string): Promise<boolean> {
+    return this.runUnlessGone(['link', 'show', 'dev', name]);
+  }
+
+  /** Deletes a link (a veth's peer goes with it); false when it was not there, also when it
+   *  went meanwhile (a veth goes with its peer when the container's namespace is destroyed). */
+  deleteLink(name: string): Promise<boolean> {
+    return this.runUnlessGone(['link', 'del', 'dev', name]);
   }
 }

@@ -97,13 +97,7 @@ export class LbBridges {
 
   /** Delete our host route; false when there was none. */
   async deleteHostRoute(prefix: string, dev: string): Promise<boolean> {
-    try {
-      await this.ip.run([...family(prefix), 'route', 'del', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
-      return true;
-    } catch (e) {
-      if (isGone(e)) return false;
-      throw e;
-    }
+    return this.ip.runUnlessGone([...family(prefix), 'route', 'del', prefix, 'dev', dev, 'proto', String(LB_ROUTE_PROTO)]);
   }
 
   /** Our host routes on `dev` (IPv4 and IPv6), as "a.b.c.d/32" / "x::y/128". */
