@@ -84,6 +84,7 @@ export class BgpServer implements PeerEvents {
     if (this.settings.listenPort >= 0) {
       this.listener = new Listener({ peerFor: (remote) => this.peerFor(remote) }, this.log);
       this.listener.setMd5Keys(this.settings.md5Keys ?? []);
+      this.listener.setMinTtl(this.settings.listenMinTtl ?? 0);
       await this.listener.listen(this.settings.listenAddresses, this.settings.listenPort);
     }
     for (const n of this.settings.neighbors) this.addNeighbor(n, false);
@@ -110,8 +111,9 @@ export class BgpServer implements PeerEvents {
     // Keys first: a neighbour restarted below with a new password must find it on the listener.
     try {
       this.listener?.setMd5Keys(next.md5Keys ?? []);
+      this.listener?.setMinTtl(next.listenMinTtl ?? 0);
     } catch (err) {
-      this.log.error({ error: (err as Error).message }, 'cannot set TCP MD5 keys on the listening sockets');
+      this.log.error({ error: (err as Error).message }, 'cannot set TCP MD5 keys or GTSM on the listening sockets');
     }
     const wanted = new Map(next.neighbors.map((n) => [n.session.peerAddress, n]));
     for (const entry of [...this.neighbors.values()]) {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { Config, NeighborConfig, StaticRouteConfig } from '../config/types.js';
 import { matchDynamicNeighbor } from '../config/dynamic-neighbors.js';
 import { parsePrefixText } from '../config/address.js';
+import { NEIGHBOR_DEFAULTS } from '../config/neighbors.js';
 import { ConfigError, keyPathOf, type ConfigIssue } from '../config/errors.js';
 import type { Md5Key } from '../session/listener.js';
 import { socketOptionsUnavailable } from '../session/socket-options.js';
@@ -94,6 +95,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
       },
       staticRoutes: config.staticRoutes.map(staticRoute),
       md5Keys: md5Keys(config),
+      listenMinTtl: listenMinTtl(config),
       idleHoldTime: IDLE_HOLD_TIME,
     },
     api: config.api.port >= 0 ? { host: config.api.listenAddress, port: config.api.port } : undefined,
@@ -139,6 +141,18 @@ function md5Keys(config: Config): Md5Key[] {
     if (key !== undefined && p) keys.push({ address: p.text.split('/')[0]!, prefixLength: p.length, key });
   }
   return keys;
+}
+
+/**
+ * The listener's own IP_MINTTL: the lowest ttl-min when every neighbour and every dynamic
+ * neighbours' group uses ttl-security (then even the SYN of a far peer is dropped), else 0 and
+ * GTSM starts on each accepted socket.
+ */
+function listenMinTtl(config: Config): number {
+  const groups = config.dynamicNeighbors.map((d) => config.peerGroups.find((g) => g.peerGroupName === d.peerGroup)?.template.ttlSecurity);
+  const all = [...config.neighbors.map((n) => n.ttlSecurity), ...groups.map((t) => (t?.enabled ? { enabled: true, ttlMin: t.ttlMin ?? NEIGHBOR_DEFAULTS.ttlMin } : undefined))];
+  if (all.length === 0 || !all.every((t) => t?.enabled)) return 0;
+  return Math.min(...all.map((t) => t!.ttlMin));
 }
 
 /**

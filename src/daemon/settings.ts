@@ -48,5 +48,7 @@ export interface ServerSettings {
   readonly staticRoutes: readonly StaticRoute[];
   /** TCP MD5 keys the listening sockets hold (neighbours and dynamic-neighbors prefixes with a password). */
   readonly md5Keys?: readonly Md5Key[];
+  /** GTSM on the listening sockets (0 or absent: off): set when every neighbour uses ttl-security. */
+  readonly listenMinTtl?: number;
   readonly idleHoldTime: number;
 }

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Logger } from '../util/log.js';
 import { normalizeAddress } from './connection.js';
-import { setMd5Key, socketFd } from './socket-options.js';
+import { setMd5Key, setMinTtl, socketFd } from './socket-options.js';
 
 /** A TCP MD5 key (RFC 2385) the listening sockets hold for one neighbour or a dynamic-neighbors prefix. */
 export interface Md5Key {
@@ -26,6 +26,7 @@ export interface ListenerOwner {
 export class Listener {
   private readonly servers: net.Server[] = [];
   private md5Keys = new Map<string, Md5Key>();
+  private minTtl = 0;
 
   constructor(
     private readonly owner: ListenerOwner,
@@ -47,6 +48,7 @@ export class Listener {
       server.on('error', (err) => this.log.error({ err, address }, 'listener error'));
       this.servers.push(server);
       for (const k of this.md5Keys.values()) this.applyKey(server, k, k.key);
+      if (this.minTtl > 0) setMinTtl(socketFd(server)!, this.minTtl);
       this.log.info({ address, port }, 'listening for BGP connections');
     }
   }
@@ -66,6 +68,21 @@ export class Listener {
       for (const server of this.servers) this.applyKey(server, k, k.key);
     }
     this.md5Keys = next;
+  }
+
+  /**
+   * GTSM on the listening sockets themselves (0: off). IP_MINTTL is per socket: set on an
+   * accepted one, it comes too late for what the peer sent right after the handshake (its OPEN
+   * is already queued). On the listener the SYN itself is checked and accepted sockets inherit
+   * it, but it then holds for every peer, so the caller sets it only when all of them use GTSM.
+   */
+  setMinTtl(minTtl: number): void {
+    if (minTtl === this.minTtl) return;
+    for (const server of this.servers) {
+      const fd = socketFd(server);
+      if (fd !== undefined) setMinTtl(fd, minTtl);
+    }
+    this.minTtl = minTtl;
   }
 
   private applyKey(server: net.Server, k: Md5Key, key: string): void {

@@ -75,3 +75,14 @@ test('TTLs: eBGP 1, ebgp-multihop its multihop-ttl, ttl-security 255 with ttl-mi
 function pick(s: { ttl?: number; minTtl?: number }): { ttl?: number; minTtl?: number } {
   return Object.fromEntries(Object.entries({ ttl: s.ttl, minTtl: s.minTtl }).filter(([, v]) => v !== undefined));
 }
+
+test('the listener gets GTSM only when every neighbour and dynamic group uses it, at the lowest ttl-min', () => {
+  const ts = (min?: number) => `[neighbors.ttl-security.config]\n  enabled = true\n${min === undefined ? '' : `  ttl-min = ${min}\n`}`;
+  const listenMin = (text: string) => settingsFromConfig(parseConfigText(`${MINIMAL}\n${text}`, 'bgpiped.toml')).server.listenMinTtl;
+  assert.equal(listenMin(neighbor('192.0.2.2', 65010, '', ts())), 255);
+  assert.equal(listenMin(neighbor('192.0.2.2', 65010, '', ts()) + neighbor('192.0.2.3', 65011, '', ts(254))), 254);
+  assert.equal(listenMin(neighbor('192.0.2.2', 65010, '', ts()) + neighbor('192.0.2.3', 65011)), 0);
+  const dynamic = '[[peer-groups]]\n[peer-groups.config]\n  peer-group-name = "g"\n[[dynamic-neighbors]]\n[dynamic-neighbors.config]\n  prefix = "198.51.100.0/24"\n  peer-group = "g"\n';
+  assert.equal(listenMin(neighbor('192.0.2.2', 65010, '', ts()) + dynamic), 0);
+  assert.equal(listenMin(''), 0);
+});

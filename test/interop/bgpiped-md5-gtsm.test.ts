@@ -6,7 +6,9 @@
  *   - a wrong password does not, and the kernel counts the MD5 failures (it drops the segments);
  *   - a peer without a password cannot reach a bgpiped neighbour that has one;
  *   - ttl-security (ttl-min 255) establishes with a peer sending TTL 255 (FRR ttl-security hops 1),
- *     and not with one sending eBGP's TTL 1: the kernel counts the drops (IP_MINTTL is set).
+ *     and not with one sending eBGP's TTL 1: the kernel counts the drops (IP_MINTTL is set),
+ *     with bgpiped active, and passive (the listener itself then drops the SYN);
+ *   - bgpiped's eBGP sessions send TTL 1 (a peer wanting at least 64 drops them).
  * The kernel's counters (`nstat`, TcpExtTCPMD5* and TcpExtTCPMinTTLDrop) are read in the
  * namespace, so a check that passes by luck (a session down for another reason) cannot.
  *
@@ -115,6 +117,15 @@ describe('bgpiped ↔ FRR with GTSM (RFC 5082)', () => {
     // its neighbour config is applied, and bgpiped's IP_MINTTL rightly drops those SYN-ACKs.)
     const p = await pair(lab, { ttlMin: 255 }, { ttlSecurityHops: 1, passive: true });
     await Promise.all([p.bgpiped.waitEstablished(THEM.v4, 20_000), p.frr.waitEstablished(US.v4, 20_000)]);
+  });
+
+  // Every neighbour uses GTSM, so the listening socket has IP_MINTTL too: the SYN is dropped.
+  // (FRR 8.4 without zebra never connects actively with ttl-security: no TTL-255 active peer here.)
+  labTest('passive: ttl-security drops a peer sending TTL 1 from its SYN on', async (lab) => {
+    const p = await pair(lab, { ttlMin: 255, passive: true }, {});
+    await assertNeverEstablished(p, 6000);
+    const c = await counters(lab);
+    assert.ok((c.TcpExtTCPMinTTLDrop ?? 0) > 0, `expected IP_MINTTL drops, counters: ${JSON.stringify(c)}`);
   });
 
   labTest('ttl-security drops a peer sending eBGP TTL 1', async (lab) => {

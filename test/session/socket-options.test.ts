@@ -77,7 +77,14 @@ describe('socket options (native addon)', () => {
 
     listener.setMd5Keys([]);
     assert.equal(await tryConnect(port, CLIENT, undefined), true, 'unsigned once the key is removed');
-    assert.deepEqual(accepted, [CLIENT, OTHER, CLIENT, CLIENT]);
+
+    // GTSM on the listener: loopback delivers TTL 64, so 255 refuses the SYN and 64 lets it in.
+    listener.setMinTtl(255);
+    assert.equal(await tryConnect(port, CLIENT, undefined), false, 'TTL 64 under a listener minimum of 255');
+    listener.setMinTtl(64);
+    assert.equal(await tryConnect(port, CLIENT, undefined), true, 'TTL 64 at a listener minimum of 64');
+    listener.setMinTtl(0);
+    assert.deepEqual(accepted, [CLIENT, OTHER, CLIENT, CLIENT, CLIENT]);
   });
 
   it('a prefix key (dynamic neighbours) covers every address in it', async () => {
