@@ -29,6 +29,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storedRecordKey, type AttachmentRecord } from './records.js';
+import { lockStateDir, unlockStateDir } from './state-lock.js';
 
 const FILE = 'attachments.json';
 const JOURNAL = 'attachments.journal';
@@ -85,8 +86,9 @@ export class AttachmentStore {
   }
 
   /** The stored attachments: the snapshot with the journal replayed over it; none when neither
-   *  file exists yet. Throws on a corrupt file. */
+   *  file exists yet. Throws on a corrupt file, or when another bgpiped holds the directory. */
   load(): AttachmentRecord[] {
+    lockStateDir(this.dir);
     this.records.clear();
     const text = readIfExists(this.path);
     let snapshotSeq = 0;
@@ -139,6 +141,7 @@ export class AttachmentStore {
     await this.draining;
     await this.journal?.close();
     this.journal = undefined;
+    unlockStateDir(this.dir);
   }
 
   private enqueue(): Promise<void> {

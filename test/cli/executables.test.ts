@@ -70,11 +70,15 @@ describe('bgpiped command line', { concurrency: false, timeout: 60_000 }, () => 
       bgpiped,
       '-f',
       file('a.toml', speakerToml({ ...common, asn: 65001, routerId: '10.0.0.101', address: a, neighbors: [{ address: b, asn: 65002 }], statics: ['10.101.0.0/24'] })),
+      '--state-dir',
+      join(dir, 'state-a'),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     const B = spawn(process.execPath, [
       bgpiped,
       '-f',
       file('b.toml', speakerToml({ ...common, asn: 65002, routerId: '10.0.0.102', address: b, neighbors: [{ address: a, asn: 65001 }], statics: ['10.102.0.0/24'] })),
+      '--state-dir',
+      join(dir, 'state-b'),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(A, B);
     let logA = '';

@@ -86,7 +86,7 @@ describe('kernel routes: bgpiped installs learned unicast routes into a namespac
   function startBgpiped(lab: Lab, name: string, text: string): LabProcess {
     const file = join(lab.dir, `${name}.toml`);
     writeFileSync(file, text);
-    const p = lab.spawn(process.execPath, [bgpipedScript, '-f', file], { stdoutFile: join(lab.dir, `${name}.log`), stderrFile: join(lab.dir, `${name}.log`), label: name });
+    const p = lab.spawn(process.execPath, [bgpipedScript, '-f', file, '--state-dir', join(lab.dir, `${name}-state`)], { stdoutFile: join(lab.dir, `${name}.log`), stderrFile: join(lab.dir, `${name}.log`), label: name });
     procs.set(name, p);
     return p;
   }

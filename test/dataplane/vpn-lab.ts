@@ -78,7 +78,7 @@ export class VpnLab {
     const rrToml = join(this.fabric.dir, 'rr.toml');
     writeFileSync(rrToml, bgpipedToml({ asn: 64512, routerId: '10.99.0.1', listen: ['10.99.0.1'], neighbors: clients, apiPort: 8082 }));
     const rrLog = join(this.fabric.dir, 'rr.log');
-    this.fabric.spawn(process.execPath, [bgpipedScript, '-f', rrToml], { stdoutFile: rrLog, stderrFile: rrLog, label: 'rr' });
+    this.fabric.spawn(process.execPath, [bgpipedScript, '-f', rrToml, '--state-dir', join(this.fabric.dir, 'rr-state')], { stdoutFile: rrLog, stderrFile: rrLog, label: 'rr' });
 
     for (let i = 1; i <= hostCount; i++) {
       const lab = await this.newLab(`${name}h${i}`);

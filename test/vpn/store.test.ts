@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { storedRecordKey, type AttachmentRecord } from '../../src/vpn/records.js';
 import { AttachmentStore, type RecordChange } from '../../src/vpn/store.js';
@@ -166,5 +169,31 @@ describe('attachment store', () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'attachments.json'), JSON.stringify({ version: 7, attachments: [] }));
     assert.throws(() => reload(dir), /attachments\.json: not a bgpipe attachments file \(version 1\)/);
+  });
+
+  it('belongs to one bgpiped: a live bgpiped holding the directory is named, a dead or reused pid is taken over', async () => {
+    const dir = freshDir();
+    // A process whose command line names bgpiped, as a running daemon's does.
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'bgpiped'], { stdio: 'ignore' });
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'bgpiped.pid'), `${holder.pid}\n`);
+      assert.throws(() => reload(dir), new RegExp(`state directory .* is in use by bgpiped pid ${holder.pid}`));
+      // A pid now used by something else is not a bgpiped holding the directory.
+      writeFileSync(join(dir, 'bgpiped.pid'), `${other.pid}\n`);
+      const store = new AttachmentStore(dir);
+      store.load();
+      assert.equal(readFileSync(join(dir, 'bgpiped.pid'), 'utf8'), `${process.pid}\n`);
+      await store.close();
+      assert.equal(existsSync(join(dir, 'bgpiped.pid')), false, 'the lock is given up at close');
+      // The holder killed with -9 leaves its file: the next start takes it over.
+      writeFileSync(join(dir, 'bgpiped.pid'), `${holder.pid}\n`);
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      assert.deepEqual(reload(dir), []);
+    } finally {
+      holder.kill('SIGKILL');
+      other.kill('SIGKILL');
+    }
   });
 });
