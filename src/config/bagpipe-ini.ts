@@ -15,12 +15,12 @@
  * Section names are case-insensitive, as in oslo.config. Peers are iBGP neighbours (peer AS =
  * my_as), the host's route reflectors: bgpiped connects to them and, unlike bagpipe-bgp, also
  * accepts their connections (on local_address, bgp_port). Families: l2vpn-evpn,
- * l3vpn-ipv4-unicast, and rtc when enable_rtc.
+ * l3vpn-ipv4-unicast, l3vpn-ipv6-unicast with the linux IP VPN driver, and rtc when enable_rtc.
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { isIpv4 } from '../wire/ip.js';
-import { L2VPN_EVPN, IPV4_VPN, RTC, type Family } from '../wire/family.js';
+import { L2VPN_EVPN, IPV4_VPN, IPV6_VPN, RTC, type Family } from '../wire/family.js';
 import type { DaemonSettings } from '../daemon/daemon.js';
 import type { NeighborSettings } from '../daemon/settings.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
@@ -132,7 +132,8 @@ export function settingsFromIni(sections: IniSections, source: string, opts: Ini
   }
   if (issues.length) throw new ConfigError(source, issues);
 
-  const families: Family[] = [L2VPN_EVPN, IPV4_VPN, ...(enableRtc ? [RTC] : [])];
+  // bgpipe's linux IP VPN driver carries IPv6 too: its hosts also exchange VPN-IPv6 routes.
+  const families: Family[] = [L2VPN_EVPN, IPV4_VPN, ...(kinds.IPVPN === 'linux' ? [IPV6_VPN] : []), ...(enableRtc ? [RTC] : [])];
   const hostname = os.hostname();
   const neighbors = peers.map(
     (peer): NeighborSettings => ({

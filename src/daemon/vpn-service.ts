@@ -15,7 +15,7 @@ import type { Family } from '../wire/family.js';
 import { DummyDataplaneDriver, type DataplaneDriver } from '../vpn/dataplane.js';
 import { LinuxEvpnDriver } from '../dataplane/linux/evpn.js';
 import { LinuxIpvpnDriver } from '../dataplane/linux/ipvpn.js';
-import { IPV4_VPN, L2VPN_EVPN } from '../wire/family.js';
+import { IPV4_VPN, IPV6_VPN, L2VPN_EVPN } from '../wire/family.js';
 import { VpnManager } from '../vpn/manager.js';
 import { AttachmentStore } from '../vpn/store.js';
 import type { JsonObject } from '../vpn/types.js';
@@ -47,7 +47,7 @@ export interface VpnSettings {
   readonly staleTime?: number;
 }
 
-const VPN_FAMILIES: readonly Family[] = [L2VPN_EVPN, IPV4_VPN];
+const VPN_FAMILIES: readonly Family[] = [L2VPN_EVPN, IPV4_VPN, IPV6_VPN];
 const QUIET_MS = 2000;
 
 export class VpnService {

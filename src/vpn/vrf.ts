@@ -87,7 +87,8 @@ export class Vrf extends VpnInstance {
     const nlri = route.nlri as VpnPrefix;
     const entry = {
       prefix: prefixOf(route),
-      nextHop: route.attributes.nextHop,
+      // A VPN-IPv6 route over an IPv4 core names its next hop IPv4-mapped (RFC 4659 §3.2.1.1).
+      nextHop: route.attributes.nextHop.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1'),
       label: nlri.labels[0] ?? 0,
       lbConsistentHashOrder: lbOrderOf(route),
       routerMac: routerMacOf(route.attributes),

@@ -58,6 +58,29 @@ describe('IP VPN dataplane: containers on bgpiped hosts ping each other through 
     assert.match(text, /mac|router/i, text);
   });
 
+  it('IPv6 (VPN-IPv6 routes): endpoints with a /128 and a default route via fe80::1 ping -6 across; the VTEP stands as fe80::ffff:<IPv4> on the vxlan device', async () => {
+    const [h1, h2] = [c1.host, c2.host];
+    for (const [c, a] of [[c1, 'fd00:30::1'], [c2, 'fd00:30::2']] as const) {
+      await run('ip', ['-n', c.lab.name, 'addr', 'add', `${a}/128`, 'dev', 'eth0', 'nodad']);
+      await run('ip', ['-n', c.lab.name, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0']);
+      await lab.attach(c, { ...body, ip_address: `${a}/128` });
+    }
+    await lab.pingable(c1, 'fd00:30::2');
+    await lab.pingable(c2, 'fd00:30::1');
+    const table = String(vrfTable('vrf-a'));
+    const routes = (await run('ip', ['-n', h1.lab.name, '-6', 'route', 'show', 'table', table])).stdout;
+    assert.match(routes, /fd00:30::1 dev tap-v1 proto bgp/);
+    assert.match(routes, /fd00:30::2 via fe80::ffff:a63:c dev ipvpn--vrf-a proto bgp/);
+    assert.match((await run('ip', ['-n', h1.lab.name, '-6', 'rule', 'show'])).stdout, new RegExp(`iif tap-v1 lookup ${table}`));
+    assert.match((await run('ip', ['-n', h1.lab.name, '-6', 'neigh', 'show', 'dev', 'ipvpn--vrf-a'])).stdout, /fe80::ffff:a63:c lladdr \S+ PERMANENT/);
+    // The other side's detach withdraws the VPN-IPv6 route.
+    const r = await labFetch(h2.lab, 8082, 'POST', '/detach_localport', { vpn_type: 'ipvpn', vpn_instance_id: 'vrf-a', mac_address: c2.mac, ip_address: 'fd00:30::2/128', local_port: { linuxif: 'tap-v2' } }, { accept: 'application/json' });
+    assert.equal(r.status, 200, r.body);
+    await waitUntil('h1 to drop fd00:30::2', async () => !(await run('ip', ['-n', h1.lab.name, '-6', 'route', 'show', 'table', table])).stdout.includes('fd00:30::2'), 10_000);
+    assert.ok(await lab.cannotPing(c1, 'fd00:30::2'));
+    await lab.pingable(c1, '10.30.0.2');
+  });
+
   it('the vxlan device deleted behind bgpiped\'s back comes back with its rule, entries and routes; a route deleted by hand comes back', async () => {
     const h1 = c1.host;
     const table = String(vrfTable('vrf-a'));
@@ -114,6 +137,7 @@ describe('IP VPN dataplane: containers on bgpiped hosts ping each other through 
     const table = String(vrfTable('vrf-a'));
     await waitUntil('h2 to remove its VRF', async () => (await lab.links(h2, 'ipvpn--')).length === 0, 10_000);
     assert.doesNotMatch((await run('ip', ['-n', h2.lab.name, 'rule', 'show'])).stdout, new RegExp(`lookup ${table}`));
+    assert.doesNotMatch((await run('ip', ['-n', h2.lab.name, '-6', 'rule', 'show'])).stdout, new RegExp(`lookup ${table}`));
     assert.equal((await run('ip', ['-n', h2.lab.name, 'route', 'show', 'table', table]).catch(() => ({ stdout: '' }))).stdout.trim(), '');
     await waitUntil('h1 to drop the route to 10.30.0.2', async () => !(await run('ip', ['-n', h1.lab.name, 'route', 'show', 'table', table])).stdout.includes('10.30.0.2'), 10_000);
     assert.ok(await lab.cannotPing(c1, '10.30.0.2'));
@@ -122,5 +146,6 @@ describe('IP VPN dataplane: containers on bgpiped hosts ping each other through 
     assert.equal(exit.code, 0);
     assert.deepEqual(await lab.links(h1, 'ipvpn--'), []);
     assert.doesNotMatch((await run('ip', ['-n', h1.lab.name, 'rule', 'show'])).stdout, new RegExp(`lookup ${table}`));
+    assert.doesNotMatch((await run('ip', ['-n', h1.lab.name, '-6', 'rule', 'show'])).stdout, new RegExp(`lookup ${table}`));
   });
 });

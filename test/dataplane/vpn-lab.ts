@@ -73,7 +73,7 @@ export class VpnLab {
     const clients = [];
     for (let i = 1; i <= hostCount; i++) {
       const address = `10.99.0.${10 + i}`;
-      clients.push({ address, asn: 64512, passive: true, routeReflectorClient: true, clusterId: '10.99.0.1', holdTime: opts.holdTime ?? 30, families: ['l2vpn-evpn', 'l3vpn-ipv4-unicast', 'rtc'] });
+      clients.push({ address, asn: 64512, passive: true, routeReflectorClient: true, clusterId: '10.99.0.1', holdTime: opts.holdTime ?? 30, families: ['l2vpn-evpn', 'l3vpn-ipv4-unicast', 'l3vpn-ipv6-unicast', 'rtc'] });
     }
     const rrToml = join(this.fabric.dir, 'rr.toml');
     writeFileSync(rrToml, bgpipedToml({ asn: 64512, routerId: '10.99.0.1', listen: ['10.99.0.1'], neighbors: clients, apiPort: 8082 }));

@@ -37,6 +37,9 @@ export interface IpBatchOptions {
   readonly netns?: string;
   /** The ip binary; default `ip` from PATH. */
   readonly ip?: string;
+  /** Options before `-batch`, e.g. ['-6'] (a batch line cannot carry options: `rule` commands
+   *  name no address to infer the family from). */
+  readonly options?: readonly string[];
 }
 
 export class IpBatch {
@@ -90,7 +93,7 @@ export class IpBatch {
   }
 
   private start(): ChildProcess {
-    const child = spawn(this.ipPath, [...this.baseArgs, '-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(this.ipPath, [...this.baseArgs, ...(this.opts.options ?? []), '-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child = child;
     this.line = 0;
     this.stderrTail = '';

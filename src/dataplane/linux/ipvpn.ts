@@ -17,12 +17,18 @@
  *                a prefix advertised from several VTEPs (distinct RDs, so distinct best paths)
  *                is one multipath route: `nexthop via A dev <vxlan> onlink nexthop via B ...`
  *
- * Every route is `proto 186` (bgp) in T; rules have preference 1000. IPv4 only: an IPv6 endpoint
- * or route is logged and skipped.
+ * IPv6 (RFC 4659) the same way, with two differences this kernel imposes: an IPv6 route cannot
+ * have an IPv4 gateway ("IPv6 routes can not use an IPv4 nexthop"), so a VTEP stands as the
+ * link-local address fe80::ffff:<its IPv4 in hex> on the vxlan device, with a permanent
+ * neighbour entry for its router MAC; and proxy NDP has no catch-all, so an IPv6 endpoint reaches
+ * everything through its gateway, fe80::1 on the port (its default route: `via fe80::1 dev
+ * eth0`). Rules exist for both families (`ip -6 rule`).
+ *
+ * Every route is `proto 186` (bgp) in T; rules have preference 1000.
  */
 import type { DataplaneDriver, InstanceDataplane, InstanceSettings, LocalPortPlug, RemoteRoute } from '../../vpn/dataplane.js';
 import type { Json } from '../../vpn/types.js';
-import { bridge, ip, type Cmd, type LinuxKernel } from './kernel.js';
+import { bridge, ip, ip6, type Cmd, type LinuxKernel } from './kernel.js';
 import { MissingPorts, VxlanDriver, type VxlanDriverOptions } from './vxlan-driver.js';
 import { existingVxlan, linksByName, type JsonLink } from './links.js';
 import { ifName, IPVPN_VXLAN_PREFIX, stableMac, VRF_TABLE_BASE, VRF_TABLE_SPAN, vrfTable } from './names.js';
@@ -56,6 +62,38 @@ interface JsonFdb {
 }
 
 const isTable = (t: number) => t >= VRF_TABLE_BASE && t < VRF_TABLE_BASE + VRF_TABLE_SPAN;
+
+/** The gateway IPv6 endpoints route through: an address of every port of an IPv6 endpoint. */
+export const V6_GATEWAY = 'fe80::1';
+
+/** A host route's prefix. */
+const host = (addr: string) => (addr.includes(':') ? `${addr}/128` : `${addr}/32`);
+/** A JSON route's dst with its length (`ip -json` leaves /32 and /128 out). */
+const withLen = (dst: string) => (dst.includes('/') ? dst : host(dst));
+
+/** The IPv6 next hop standing for a VTEP: fe80::ffff:a63:c for 10.99.0.12. */
+export function vtepLinkLocal(v4: string): string {
+  const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+  return `fe80::ffff:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
+/** The VTEP a link-local next hop of ours stands for; undefined for any other address. */
+function vtepOf(addr: string): string | undefined {
+  const m = /^fe80::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(addr);
+  if (!m) return addr.includes(':') ? undefined : addr;
+  const [x, y] = [parseInt(m[1]!, 16), parseInt(m[2]!, 16)];
+  return `${x >> 8}.${x & 255}.${y >> 8}.${y & 255}`;
+}
+
+/** Both families' routes of a table with our protocol. */
+async function tableRoutes(k: LinuxKernel, table: number): Promise<JsonRoute[]> {
+  const args = ['route', 'show', 'table', String(table), 'proto', String(PROTO)];
+  const v6 = await k.json<JsonRoute>(['-6', ...args]).catch(() => []); // no IPv6 route yet: "FIB table does not exist"
+  return [...(await k.json<JsonRoute>(args)), ...v6];
+}
+
+/** A rule in both families (`add` or `del`). */
+const rules = (op: 'add' | 'del', iif: string, table: number): Cmd[] => [ip(`rule ${op} pref ${RULE_PREF} iif ${iif} lookup ${table}`), ip6(`rule ${op} pref ${RULE_PREF} iif ${iif} lookup ${table}`)];
 
 export class LinuxIpvpnDriver extends VxlanDriver<number, LinuxVrf> implements DataplaneDriver {
   readonly name = 'LinuxVXLANIPVPNDataplaneDriver';
@@ -95,13 +133,15 @@ export class LinuxIpvpnDriver extends VxlanDriver<number, LinuxVrf> implements D
       }
       const wanted = new Set(live.flatMap((v) => v.ruleIifs().map((iif) => `${iif}|${v.table}`)));
       const tables = new Set<number>();
-      for (const r of await this.kernel.json<JsonRule>(['rule', 'show'])) {
-        const t = Number(r.table);
-        if (!isTable(t)) continue;
-        tables.add(t);
-        if (r.iif === undefined || !wanted.has(`${r.iif}|${t}`)) cmds.push(ip(`rule del pref ${r.priority ?? RULE_PREF}${r.iif ? ` iif ${r.iif}` : ''} lookup ${t}`));
+      for (const [mk, family] of [[ip, []], [ip6, ['-6']]] as const) {
+        for (const r of await this.kernel.json<JsonRule>([...family, 'rule', 'show'])) {
+          const t = Number(r.table);
+          if (!isTable(t)) continue;
+          tables.add(t);
+          if (r.iif === undefined || !wanted.has(`${r.iif}|${t}`)) cmds.push(mk(`rule del pref ${r.priority ?? RULE_PREF}${r.iif ? ` iif ${r.iif}` : ''} lookup ${t}`));
+        }
       }
-      for (const t of tables) if (!this.instances.has(t)) cmds.push(ip(`route flush table ${t}`));
+      for (const t of tables) if (!this.instances.has(t)) cmds.push(ip(`route flush table ${t}`), ip6(`route flush table ${t}`));
       for (const v of live) cmds.push(...(await v.staleLocalRoutes()));
       if (cmds.length) this.o.log.info({ removed: cmds.map((c) => c.line) }, 'dataplane: IP VPN objects no attachment needs');
       await this.kernel.run(cmds, (_c, m) => QUIET.test(m));
@@ -131,7 +171,7 @@ class LinuxVrf implements InstanceDataplane {
   private readonly vteps = new Map<string, Vtep>();
   private stale = new Map<string, Cmd[]>();
   private warnedNoRmac = false;
-  private warnedV6 = false;
+  private warnedV6Vtep = false;
   private readonly missing: MissingPorts;
 
   constructor(
@@ -159,7 +199,7 @@ class LinuxVrf implements InstanceDataplane {
 
   /** `collect`: at start, the remote entries of a kept device are stale until learnt again. */
   private async ensure(collect: boolean, known?: Map<string, JsonLink>): Promise<void> {
-    for (const [path, v] of [['net.ipv4.ip_forward', '1'], ['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0']] as const) {
+    for (const [path, v] of [['net.ipv4.ip_forward', '1'], ['net.ipv4.conf.all.rp_filter', '0'], ['net.ipv4.conf.default.rp_filter', '0'], ['net.ipv6.conf.all.forwarding', '1']] as const) {
       this.k.sysctl(path, v);
     }
     const links = known ?? (await linksByName(this.k));
@@ -178,21 +218,27 @@ class LinuxVrf implements InstanceDataplane {
     await this.ensureRule(this.vx);
   }
 
+  /** `iif <iif> lookup T` in both families. */
   private async ensureRule(iif: string): Promise<void> {
-    const rules = await this.k.json<JsonRule>(['rule', 'show', 'iif', iif]);
-    if (rules.some((r) => Number(r.table) === this.table)) return;
-    await this.k.run([ip(`rule add pref ${RULE_PREF} iif ${iif} lookup ${this.table}`)]);
+    const [add4, add6] = rules('add', iif, this.table);
+    const cmds: Cmd[] = [];
+    if (!(await this.k.json<JsonRule>(['rule', 'show', 'iif', iif])).some((r) => Number(r.table) === this.table)) cmds.push(add4!);
+    if (!(await this.k.json<JsonRule>(['-6', 'rule', 'show', 'iif', iif])).some((r) => Number(r.table) === this.table)) cmds.push(add6!);
+    await this.k.run(cmds);
   }
 
   private async collectStale(): Promise<void> {
-    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
+    for (const r of await tableRoutes(this.k, this.table)) {
       // Remote routes: via the vxlan device, or multipath (only remote routes have several hops).
       if (r.dev !== this.vx && r.nexthops === undefined) continue;
-      const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+      const dst = withLen(r.dst);
       this.stale.set(`route|${dst}`, [ip(`route del ${dst} table ${this.table} proto ${PROTO}`)]);
     }
-    for (const n of await this.k.json<JsonNeigh>(['neigh', 'show', 'dev', this.vx])) {
-      if ((n.state ?? []).includes('PERMANENT')) this.stale.set(`vtep|${n.dst}`, [ip(`neigh del ${n.dst} dev ${this.vx}`)]);
+    for (const n of [...(await this.k.json<JsonNeigh>(['neigh', 'show', 'dev', this.vx])), ...(await this.k.json<JsonNeigh>(['-6', 'neigh', 'show', 'dev', this.vx]))]) {
+      const vtep = vtepOf(n.dst);
+      if (vtep === undefined || !(n.state ?? []).includes('PERMANENT')) continue;
+      const key = `vtep|${vtep}`;
+      this.stale.set(key, [...(this.stale.get(key) ?? []), ip(`neigh del ${n.dst} dev ${this.vx}`)]);
     }
     for (const f of await this.k.json<JsonFdb>(['fdb', 'show', 'dev', this.vx], 'bridge')) {
       if (f.dst === undefined) continue;
@@ -201,10 +247,10 @@ class LinuxVrf implements InstanceDataplane {
     }
   }
 
-  /** Local /32 routes in the table whose port is no longer attached (reconcile at start). */
+  /** Local host routes in the table whose port is no longer attached (reconcile at start). */
   async staleLocalRoutes(): Promise<Cmd[]> {
     const out: Cmd[] = [];
-    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
+    for (const r of await tableRoutes(this.k, this.table)) {
       if (r.dev === undefined || r.dev === this.vx) continue;
       const addr = r.dst.split('/')[0]!;
       if (!this.ports.get(r.dev)?.has(addr)) out.push(ip(`route del ${r.dst} dev ${r.dev} table ${this.table} proto ${PROTO}`));
@@ -230,10 +276,7 @@ class LinuxVrf implements InstanceDataplane {
 
   addLocalPort(p: LocalPortPlug): void {
     const addr = p.ip?.split('/')[0];
-    if (addr === undefined || addr.includes(':')) {
-      this.o.log.warn({ port: p.linuxif, ip: p.ip ?? null }, 'dataplane: the linux IP VPN driver carries IPv4 endpoints only; not routed');
-      return;
-    }
+    if (addr === undefined) return;
     let addrs = this.ports.get(p.linuxif);
     const first = addrs === undefined;
     if (!addrs) this.ports.set(p.linuxif, (addrs = new Set()));
@@ -247,11 +290,14 @@ class LinuxVrf implements InstanceDataplane {
     });
   }
 
-  /** A port up, with the gateway address and a /32 route per endpoint address. */
+  /** A port up, with the gateway address (fe80::1 too for IPv6 endpoints) and a host route per
+   *  endpoint address. */
   private portCmds(port: string, addrs: Iterable<string>): Cmd[] {
+    const list = [...addrs];
     const cmds: Cmd[] = [ip(`link set dev ${port} up`)];
-    if (this.gateway !== undefined) cmds.push(ip(`addr replace ${this.gateway}/32 dev ${port}`));
-    for (const addr of addrs) cmds.push(ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`));
+    if (this.gateway !== undefined) cmds.push(ip(`addr replace ${host(this.gateway)} dev ${port}`));
+    if (list.some((a) => a.includes(':'))) cmds.push(ip(`addr replace ${V6_GATEWAY}/64 dev ${port} nodad`));
+    for (const addr of list) cmds.push(ip(`route replace ${host(addr)} dev ${port} table ${this.table} proto ${PROTO}`));
     return cmds;
   }
 
@@ -272,12 +318,13 @@ class LinuxVrf implements InstanceDataplane {
     // What the VRF needs, taken before the first await: calls made while this pass reads the
     // kernel have their own commands queued after it, so they are not differences.
     const present = [...this.ports.keys()].filter((port) => this.missing.present(port, links));
-    const vteps = [...this.vteps].flatMap(([addr, v]) => [ip(`neigh replace ${addr} lladdr ${v.mac} dev ${this.vx} nud permanent`), bridge(`fdb replace ${v.mac} dev ${this.vx} dst ${addr} vni ${v.label} self permanent`)]);
+    const vteps = [...this.vteps].flatMap(([addr, v]) => this.vtepCmds(addr, v.mac, v.label));
     // Routes of the table by destination: the next hops as `ip -json` shows them, and the fix.
     const want = new Map<string, { hops: string; cmd: Cmd }>();
-    for (const port of present) for (const addr of this.ports.get(port)!) want.set(`${addr}/32`, { hops: `dev ${port}`, cmd: ip(`route replace ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`) });
+    for (const port of present) for (const addr of this.ports.get(port)!) want.set(host(addr), { hops: `dev ${port}`, cmd: ip(`route replace ${host(addr)} dev ${port} table ${this.table} proto ${PROTO}`) });
     for (const [prefix, list] of this.routes) {
-      if (!this.isLocal(prefix)) want.set(prefix, { hops: [...new Set(list.map((r) => r.nextHop))].sort().join(','), cmd: this.routeCmd(prefix) });
+      const gw = (v: string) => (prefix.includes(':') ? vtepLinkLocal(v) : v);
+      if (!this.isLocal(prefix)) want.set(prefix, { hops: [...new Set(list.map((r) => gw(r.nextHop)))].sort().join(','), cmd: this.routeCmd(prefix) });
     }
 
     const cmds: Cmd[] = [];
@@ -291,9 +338,8 @@ class LinuxVrf implements InstanceDataplane {
     }
     for (const port of present) await this.portSettings(port);
     const have = new Map<string, string>();
-    for (const r of await this.k.json<JsonRoute>(['route', 'show', 'table', String(this.table), 'proto', String(PROTO)])) {
-      const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
-      have.set(dst, r.nexthops ? r.nexthops.map((h) => h.gateway ?? '').sort().join(',') : r.gateway ?? `dev ${r.dev}`);
+    for (const r of await tableRoutes(this.k, this.table)) {
+      have.set(withLen(r.dst), r.nexthops ? r.nexthops.map((h) => h.gateway ?? '').sort().join(',') : r.gateway ?? `dev ${r.dev}`);
     }
     for (const [dst, w] of want) if (have.get(dst) !== w.hops) cmds.push(w.cmd);
     if (this.stale.size === 0) for (const dst of have.keys()) if (!want.has(dst)) cmds.push(ip(`route del ${dst} table ${this.table} proto ${PROTO}`));
@@ -306,16 +352,18 @@ class LinuxVrf implements InstanceDataplane {
     const addr = p.ip?.split('/')[0];
     const addrs = this.ports.get(p.linuxif);
     if (addr === undefined || addrs === undefined) return;
+    const hadV6 = [...addrs].some((a) => a.includes(':'));
     addrs.delete(addr);
     const port = p.linuxif;
-    const cmds = [ip(`route del ${addr}/32 dev ${port} table ${this.table} proto ${PROTO}`)];
+    const cmds = [ip(`route del ${host(addr)} dev ${port} table ${this.table} proto ${PROTO}`)];
     // The same address advertised from elsewhere (anycast) is reachable there now.
-    if (this.routes.has(`${addr}/32`) && !this.isLocal(`${addr}/32`)) cmds.push(this.routeCmd(`${addr}/32`));
+    if (this.routes.has(host(addr)) && !this.isLocal(host(addr))) cmds.push(this.routeCmd(host(addr)));
     if (last || addrs.size === 0) {
       this.ports.delete(port);
       this.missing.forget(port);
-      cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
-      if (this.gateway !== undefined) cmds.push(ip(`addr del ${this.gateway}/32 dev ${port}`));
+      cmds.push(...rules('del', port, this.table));
+      if (this.gateway !== undefined) cmds.push(ip(`addr del ${host(this.gateway)} dev ${port}`));
+      if (hadV6) cmds.push(ip(`addr del ${V6_GATEWAY}/64 dev ${port}`));
     }
     // The port may be gone already (its container stopped): nothing left to undo on it.
     this.queue(`VRF port ${port} out`, () => cmds, [], true);
@@ -327,10 +375,9 @@ class LinuxVrf implements InstanceDataplane {
   removeFloodEntry(): void {}
 
   addRemoteRoute(e: RemoteRoute): void {
-    if (e.prefix.includes(':')) {
-      // This kernel refuses an IPv6 route via an IPv4 next hop (the VTEP): not routable here.
-      if (!this.warnedV6) this.o.log.warn({ vrf: this.s.externalId, prefix: e.prefix, nextHop: e.nextHop }, 'dataplane: the linux IP VPN driver carries IPv4 only; VPN-IPv6 routes are not installed');
-      this.warnedV6 = true;
+    if (e.nextHop.includes(':')) {
+      if (!this.warnedV6Vtep) this.o.log.warn({ vrf: this.s.externalId, prefix: e.prefix, nextHop: e.nextHop }, 'dataplane: a VPN route with an IPv6 next hop cannot be reached (the VXLAN underlay here is IPv4); not installed');
+      this.warnedV6Vtep = true;
       return;
     }
     if (e.routerMac === undefined) {
@@ -357,7 +404,7 @@ class LinuxVrf implements InstanceDataplane {
     if (this.isLocal(e.prefix)) {
       // The kernel holds the local route: nothing of the remote ones to undo.
     } else if (list.length === 0) {
-      cmds.push(ip(`route del ${e.prefix} dev ${this.vx} table ${this.table} proto ${PROTO}`));
+      cmds.push(ip(`route del ${e.prefix} table ${this.table} proto ${PROTO}`));
     } else {
       cmds.push(this.routeCmd(e.prefix));
     }
@@ -367,9 +414,9 @@ class LinuxVrf implements InstanceDataplane {
 
   /** A /32 of a local endpoint. */
   private isLocal(prefix: string): boolean {
-    if (!prefix.endsWith('/32')) return false;
-    const addr = prefix.slice(0, -3);
-    for (const addrs of this.ports.values()) if (addrs.has(addr)) return true;
+    const [addr, len] = prefix.split('/');
+    if (len !== (addr!.includes(':') ? '128' : '32')) return false;
+    for (const addrs of this.ports.values()) if (addrs.has(addr!)) return true;
     return false;
   }
 
@@ -380,8 +427,10 @@ class LinuxVrf implements InstanceDataplane {
     for (const r of this.routes.get(prefix) ?? []) byVtep.set(r.nextHop, r);
     const hops = [...byVtep.values()].sort((a, b) => a.lbConsistentHashOrder - b.lbConsistentHashOrder || a.nextHop.localeCompare(b.nextHop));
     const where = `table ${this.table} proto ${PROTO}`;
-    if (hops.length === 1) return ip(`route replace ${prefix} via ${hops[0]!.nextHop} dev ${this.vx} onlink ${where}`);
-    return ip(`route replace ${prefix} ${where} ${hops.map((h) => `nexthop via ${h.nextHop} dev ${this.vx} onlink`).join(' ')}`);
+    // IPv6: the VTEP's link-local stand-in (no onlink needed, nor accepted, for fe80::/64).
+    const via = (h: RemoteRoute) => (prefix.includes(':') ? `via ${vtepLinkLocal(h.nextHop)} dev ${this.vx}` : `via ${h.nextHop} dev ${this.vx} onlink`);
+    if (hops.length === 1) return ip(`route replace ${prefix} ${via(hops[0]!)} ${where}`);
+    return ip(`route replace ${prefix} ${where} ${hops.map((h) => `nexthop ${via(h)}`).join(' ')}`);
   }
 
   /** The neighbour and fdb entries that make a VTEP reachable, shared by its routes. */
@@ -392,10 +441,15 @@ class LinuxVrf implements InstanceDataplane {
       return [];
     }
     this.vteps.set(e.nextHop, { mac: e.routerMac!, label: e.label, count: (v?.count ?? 0) + 1 });
+    return [...(v && v.mac !== e.routerMac ? [bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)] : []), ...this.vtepCmds(e.nextHop, e.routerMac!, e.label)];
+  }
+
+  /** A VTEP's neighbour entries (its IPv4 address and its IPv6 stand-in) and fdb entry. */
+  private vtepCmds(vtep: string, mac: string, label: number): Cmd[] {
     return [
-      ...(v && v.mac !== e.routerMac ? [bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)] : []),
-      ip(`neigh replace ${e.nextHop} lladdr ${e.routerMac} dev ${this.vx} nud permanent`),
-      bridge(`fdb replace ${e.routerMac} dev ${this.vx} dst ${e.nextHop} vni ${e.label} self permanent`),
+      ip(`neigh replace ${vtep} lladdr ${mac} dev ${this.vx} nud permanent`),
+      ip(`neigh replace ${vtepLinkLocal(vtep)} lladdr ${mac} dev ${this.vx} nud permanent`),
+      bridge(`fdb replace ${mac} dev ${this.vx} dst ${vtep} vni ${label} self permanent`),
     ];
   }
 
@@ -404,7 +458,7 @@ class LinuxVrf implements InstanceDataplane {
     if (!v) return [];
     if (--v.count > 0) return [];
     this.vteps.delete(e.nextHop);
-    return [ip(`neigh del ${e.nextHop} dev ${this.vx}`), bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)];
+    return [ip(`neigh del ${e.nextHop} dev ${this.vx}`), ip(`neigh del ${vtepLinkLocal(e.nextHop)} dev ${this.vx}`), bridge(`fdb del ${v.mac} dev ${this.vx} dst ${e.nextHop} self`)];
   }
 
   cleanup(): void {
@@ -415,11 +469,12 @@ class LinuxVrf implements InstanceDataplane {
     this.vteps.clear();
     this.stale.clear();
     const cmds: Cmd[] = [];
-    for (const [port] of ports) {
-      cmds.push(ip(`rule del pref ${RULE_PREF} iif ${port} lookup ${this.table}`));
-      if (this.gateway !== undefined) cmds.push(ip(`addr del ${this.gateway}/32 dev ${port}`));
+    for (const [port, addrs] of ports) {
+      cmds.push(...rules('del', port, this.table));
+      if (this.gateway !== undefined) cmds.push(ip(`addr del ${host(this.gateway)} dev ${port}`));
+      if ([...addrs].some((a) => a.includes(':'))) cmds.push(ip(`addr del ${V6_GATEWAY}/64 dev ${port}`));
     }
-    cmds.push(ip(`rule del pref ${RULE_PREF} iif ${this.vx} lookup ${this.table}`), ip(`route flush table ${this.table}`), ip(`link del dev ${this.vx}`));
+    cmds.push(...rules('del', this.vx, this.table), ip(`route flush table ${this.table}`), ip6(`route flush table ${this.table}`), ip(`link del dev ${this.vx}`));
     this.queue(`VRF ${this.vx} removed`, () => cmds, [], true);
   }
 

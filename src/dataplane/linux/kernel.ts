@@ -18,10 +18,12 @@ const execFileP = promisify(execFile);
 
 /** One kernel command: the tool and its arguments as one line (no leading `ip`/`bridge`). */
 export interface Cmd {
-  readonly tool: 'ip' | 'bridge';
+  /** `ip6` is `ip -6` (IPv6 rules: a rule names no address to infer the family from). */
+  readonly tool: 'ip' | 'ip6' | 'bridge';
   readonly line: string;
 }
 export const ip = (line: string): Cmd => ({ tool: 'ip', line });
+export const ip6 = (line: string): Cmd => ({ tool: 'ip6', line });
 export const bridge = (line: string): Cmd => ({ tool: 'bridge', line });
 
 /** What the kernel offers the VPN drivers, tried for real at start. */
@@ -38,13 +40,17 @@ let probed: Promise<KernelFeatures> | undefined;
 
 const LINK_CHANGE = /^link (add|del)\b/;
 
+function newBatch(tool: Cmd['tool']): IpBatch {
+  return tool === 'bridge' ? new IpBatch({ ip: 'bridge' }) : new IpBatch(tool === 'ip6' ? { options: ['-6'] } : {});
+}
+
 export class LinuxKernel {
-  private readonly batches = { ip: new IpBatch(), bridge: new IpBatch({ ip: 'bridge' }) };
+  private readonly batches = { ip: newBatch('ip'), ip6: newBatch('ip6'), bridge: newBatch('bridge') };
   /** iproute2 keeps the ifindex of every name it has looked up (ll_map.c) for the life of the
    *  process, and the kernel refuses a stale one ("No such device", "unknown ifindex"): after a
    *  link is made or deleted (by us, or by someone else: noteLinksChanged), each tool's next
    *  command runs in a new child. */
-  private readonly staleNames = { ip: false, bridge: false };
+  private readonly staleNames = { ip: false, ip6: false, bridge: false };
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
   /** Commands the kernel refused since start (the looking glass shows the last ones). */
@@ -59,7 +65,7 @@ export class LinuxKernel {
 
   /** A link was made or deleted by someone else (`ip monitor link`): see linksChanged. */
   noteLinksChanged(): void {
-    this.staleNames.ip = this.staleNames.bridge = true;
+    this.staleNames.ip = this.staleNames.ip6 = this.staleNames.bridge = true;
   }
 
   /** Resolves once every task queued so far has run. */
@@ -80,7 +86,7 @@ export class LinuxKernel {
       if (this.staleNames[tool]) {
         this.staleNames[tool] = false;
         this.batches[tool].close();
-        this.batches[tool] = new IpBatch(tool === 'bridge' ? { ip: 'bridge' } : {});
+        this.batches[tool] = newBatch(tool);
       }
       const errors = await this.batches[tool].run(group.map((c) => c.line));
       if (relinks) this.noteLinksChanged();
@@ -119,8 +125,7 @@ export class LinuxKernel {
 
   close(): void {
     this.closed = true;
-    this.batches.ip.close();
-    this.batches.bridge.close();
+    for (const b of Object.values(this.batches)) b.close();
   }
 
   get isClosed(): boolean {
