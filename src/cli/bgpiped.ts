@@ -94,9 +94,11 @@ async function main(): Promise<number> {
     process.exit(70);
   });
   // RFC 4724 §4.1: after a crash or kill -9 (marker left behind) we are a restarting speaker.
+  // Only with graceful restart configured: nobody else needs the marker in the state dir.
+  const marking = settings.server.neighbors.some((n) => n.session.gracefulRestart !== undefined);
   let restarted = false;
   try {
-    restarted = markRunning(stateDir);
+    restarted = marking && markRunning(stateDir);
   } catch (err) {
     log.warn({ stateDir, error: (err as Error).message }, 'cannot write the restart marker: graceful restart will not set the R bit');
   }
@@ -114,7 +116,7 @@ async function main(): Promise<number> {
     // A clean stop (also after a failed start): the next start is not a graceful restart.
     stop: async () => {
       await daemon.stop();
-      markStopped(stateDir);
+      if (marking) markStopped(stateDir);
     },
   });
 }
