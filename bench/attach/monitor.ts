@@ -12,10 +12,11 @@
  *   t), where the index is the low 24 bits of a MAC in the benchmark's range (MAC_BASE).
  *   Anything else (type 3, VPN-IPv4, RTC) is only counted.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listenOnce, Speaker } from '../propagation/speaker.js';
+import { AFI_IPV4, endOfRib, forEachAttribute, ipv4Bytes } from '../propagation/wire.js';
 
-export const AFI_IPV4 = 1;
 export const AFI_L2VPN = 25;
 export const SAFI_EVPN = 70;
 export const SAFI_MPLS_VPN = 128;
@@ -37,45 +38,16 @@ export function macOf(index: number): string {
 
 const HEADER = 19;
 
-function header(b: Buffer, length: number, type: number): void {
-  b.fill(0xff, 0, 16);
-  b.writeUInt16BE(length, 16);
-  b[18] = type;
-}
-
-function message(type: number, body: number[]): Buffer {
-  const b = Buffer.alloc(HEADER + body.length);
-  header(b, b.length, type);
-  Buffer.from(body).copy(b, HEADER);
-  return b;
-}
-
-export function keepalive(): Buffer {
-  return message(4, []);
-}
-
-function ipv4(a: string): number[] {
-  return a.split('.').map(Number);
-}
-
-export function open(asn: number, holdTime: number, routerId: string): Buffer {
-  const caps: number[] = [];
-  for (const [afi, safi] of FAMILIES) caps.push(1, 4, afi >> 8, afi & 255, 0, safi);
-  caps.push(65, 4, asn >>> 24, (asn >>> 16) & 255, (asn >>> 8) & 255, asn & 255);
-  const params = [2, caps.length, ...caps];
-  return message(1, [4, asn >> 8, asn & 255, holdTime >> 8, holdTime & 255, ...ipv4(routerId), params.length, ...params]);
-}
-
 /** ORIGIN IGP, empty AS_PATH, LOCAL_PREF 100, MP_REACH_NLRI ipv4/rtc with the default route (length 0). */
 export function defaultRtc(nextHop: string): Buffer {
-  const mp = [0, AFI_IPV4, SAFI_RTC, 4, ...ipv4(nextHop), 0, 0];
+  const mp = [0, AFI_IPV4, SAFI_RTC, 4, ...ipv4Bytes(nextHop), 0, 0];
   const attrs = [0x40, 1, 1, 0, 0x40, 2, 0, 0x40, 5, 4, 0, 0, 0, 100, 0x80, 14, mp.length, ...mp];
-  return message(2, [0, 0, attrs.length >> 8, attrs.length & 255, ...attrs]);
-}
-
-/** RFC 4724 §2: End-of-RIB for a multiprotocol family is an empty MP_UNREACH_NLRI. */
-export function endOfRib(afi: number, safi: number): Buffer {
-  return message(2, [0, 0, 0, 6, 0x80, 15, 3, afi >> 8, afi & 255, safi]);
+  const body = [0, 0, attrs.length >> 8, attrs.length & 255, ...attrs];
+  const b = Buffer.alloc(HEADER + body.length, 0xff);
+  b.writeUInt16BE(b.length, 16);
+  b[18] = 2;
+  Buffer.from(body).copy(b, HEADER);
+  return b;
 }
 
 export interface MonitorOptions {
@@ -86,6 +58,7 @@ export interface MonitorOptions {
   onMac: (index: number, announced: boolean, t: number) => void;
 }
 
+/** The propagation benchmark's Speaker, listening, with the EVPN type-2 walk on top. */
 export class Monitor {
   readonly established: Promise<void>;
   /** Rejects when the session ends (NOTIFICATION, socket closed or error) before close(). */
@@ -96,109 +69,48 @@ export class Monitor {
   type2Withdrawn = 0;
   otherEvpn = 0;
   otherNlri = 0;
+  private readonly speaker: Speaker;
   private server: Server | undefined;
-  private socket: Socket | undefined;
-  private pending: Buffer | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private isEstablished = false;
-  private closing = false;
-  private resolveEstablished!: () => void;
-  private rejectEstablished!: (e: Error) => void;
-  private rejectFailed!: (e: Error) => void;
   private now = 0;
 
   constructor(readonly o: MonitorOptions) {
-    this.established = new Promise<void>((res, rej) => {
-      this.resolveEstablished = res;
-      this.rejectEstablished = rej;
+    this.speaker = new Speaker({
+      label: 'monitor',
+      asn: o.asn,
+      routerId: o.routerId,
+      families: FAMILIES,
+      holdTime: o.holdTime,
+      // One clock reading per socket read: every route in it arrived then.
+      onReceive: () => (this.now = performance.now()),
+      onUpdate: (b, start, end) => this.update(b, start, end),
     });
-    this.failed = new Promise<never>((_, rej) => (this.rejectFailed = rej));
+    this.failed = this.speaker.failed;
+    this.established = this.speaker.established.then(() => {
+      // RFC 4684 §4: the default RT membership route asks for every VPN route; then End-of-RIB.
+      const s = this.speaker.socket;
+      s?.write(defaultRtc(o.routerId));
+      for (const [afi, safi] of FAMILIES) s?.write(endOfRib(afi, safi));
+    });
     this.established.catch(() => undefined);
-    this.failed.catch(() => undefined);
   }
 
-  /** Listen on address:179; the first connection is the session (later ones are refused). */
-  listen(address: string, port = 179): Promise<void> {
-    return new Promise((res, rej) => {
-      const server = createServer((s) => {
-        if (this.socket !== undefined) {
-          s.destroy();
-          return;
-        }
-        this.attach(s);
-      });
-      this.server = server;
-      server.once('error', rej);
-      server.listen(port, address, () => res());
-    });
+  /** Listen on address:179; the first connection is the session (the listener closes then). */
+  async listen(address: string, port = 179): Promise<void> {
+    this.server = await listenOnce(this.speaker, address, port);
   }
 
   close(): void {
-    this.closing = true;
-    if (this.timer) clearInterval(this.timer);
     this.server?.close();
-    this.socket?.destroy();
+    this.speaker.close();
   }
 
-  private attach(s: Socket): void {
-    this.socket = s;
-    s.setNoDelay(true);
-    s.on('data', (chunk: Buffer) => this.receive(chunk));
-    s.on('error', (e) => this.fail(new Error(`monitor: ${e.message}`)));
-    s.on('close', () => this.fail(new Error('monitor: connection closed by the target')));
-    s.write(open(this.o.asn, this.o.holdTime, this.o.routerId));
-  }
-
-  private fail(e: Error): void {
-    if (this.closing) return;
-    this.closing = true;
-    if (this.timer) clearInterval(this.timer);
-    this.socket?.destroy();
-    if (!this.isEstablished) this.rejectEstablished(e);
-    this.rejectFailed(e);
-  }
-
-  private receive(chunk: Buffer): void {
-    this.now = performance.now();
-    let b = chunk;
-    if (this.pending !== undefined) {
-      b = Buffer.concat([this.pending, chunk]);
-      this.pending = undefined;
-    }
-    let off = 0;
-    while (off + HEADER <= b.length) {
-      const len = b.readUInt16BE(off + 16);
-      if (len < HEADER) return this.fail(new Error(`monitor: bad message length ${len}`));
-      if (off + len > b.length) break;
-      const type = b[off + 18];
-      if (type === 2) this.update(b, off, off + len);
-      else if (type === 1) this.onOpen(b, off);
-      else if (type === 4 && !this.isEstablished) {
-        this.isEstablished = true;
-        const s = this.socket;
-        if (s !== undefined) {
-          s.write(defaultRtc(this.o.routerId));
-          for (const [afi, safi] of FAMILIES) s.write(endOfRib(afi, safi));
-        }
-        this.resolveEstablished();
-      } else if (type === 3) {
-        const code = b[off + 19] ?? 0;
-        const sub = b[off + 20] ?? 0;
-        return this.fail(new Error(`monitor: NOTIFICATION ${code}/${sub} ${b.subarray(off + 21, off + len).toString('hex')}`));
-      }
-      off += len;
-    }
-    if (off < b.length) this.pending = Buffer.from(b.subarray(off));
-  }
-
-  private onOpen(b: Buffer, off: number): void {
-    const hold = Math.min(b.readUInt16BE(off + 22), this.o.holdTime);
-    this.socket?.write(keepalive());
-    if (hold > 0) {
-      this.timer = setInterval(() => this.socket?.write(keepalive()), Math.max(1, Math.floor(hold / 3)) * 1000);
-      this.timer.unref();
-    }
-  }
+  private readonly onAttribute = (b: Buffer, type: number, v: number, end: number): void => {
+    if (type !== 14 && type !== 15) return;
+    if (b.readUInt16BE(v) === AFI_L2VPN && b[v + 2] === SAFI_EVPN) {
+      const nlri = type === 14 ? v + 4 + (b[v + 3] ?? 0) + 1 : v + 3;
+      this.evpn(b, nlri, end, type === 14);
+    } else if (end - v > (type === 14 ? 5 : 3)) this.otherNlri++;
+  };
 
   private update(b: Buffer, start: number, end: number): void {
     this.updates++;
@@ -206,25 +118,8 @@ export class Monitor {
     const wlen = b.readUInt16BE(o);
     if (wlen > 0) this.otherNlri++;
     o += 2 + wlen;
-    const alen = b.readUInt16BE(o);
-    o += 2;
-    const aend = o + alen;
-    while (o < aend) {
-      const flags = b[o] ?? 0;
-      const type = b[o + 1];
-      const ext = (flags & 0x10) !== 0;
-      const len = ext ? b.readUInt16BE(o + 2) : (b[o + 2] ?? 0);
-      const v = o + (ext ? 4 : 3);
-      if (type === 14 || type === 15) {
-        const afi = b.readUInt16BE(v);
-        const safi = b[v + 2];
-        if (afi === AFI_L2VPN && safi === SAFI_EVPN) {
-          const nlri = type === 14 ? v + 4 + (b[v + 3] ?? 0) + 1 : v + 3;
-          this.evpn(b, nlri, v + len, type === 14);
-        } else if (len > (type === 14 ? 5 : 3)) this.otherNlri++;
-      }
-      o = v + len;
-    }
+    const aend = o + 2 + b.readUInt16BE(o);
+    forEachAttribute(b, o + 2, aend, this.onAttribute);
     if (aend < end) this.otherNlri++;
   }
 

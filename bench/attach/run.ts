@@ -16,16 +16,15 @@
  * deleted, on success, failure and Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineFacts, selectTargets } from '../lib/report.js';
+import { gitDescribe, log, onLines, positiveInt, preflight, printUsage, procKiB, publish, resultFile, runMain } from '../lib/run.js';
 import {
   bagpipeConfig,
   bgpipedScript,
   createLab,
-  repoRoot,
   startBagpipe,
   startBgpiped,
   type Lab,
@@ -34,7 +33,6 @@ import {
 import type { ClientConfig, ClientEvent, PhaseResult, Stats } from './client.js';
 
 const CLIENT_JS = new URL('./client.js', import.meta.url).pathname;
-const RESULTS_DIR = join(repoRoot, 'bench', 'results');
 const MONITOR = '10.99.0.1';
 const TARGET = '10.99.0.2';
 const ASN = 64512;
@@ -51,12 +49,6 @@ interface Running {
 }
 
 const INI = bagpipeConfig({ localAddress: TARGET, peers: [MONITOR], asn: ASN, apiPort: API_PORT });
-
-function gitDescribe(): string {
-  const r = spawnSync('git', ['-C', repoRoot, 'log', '-1', '--format=%h %cI'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8' });
-  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ modified)' : ''}`;
-}
 
 const TARGETS: Record<TargetName, { missing(): string | undefined; version(): string; start(lab: Lab): Promise<Running> }> = {
   bgpiped: {
@@ -122,19 +114,6 @@ interface Row {
   notes: string[];
 }
 
-function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
-}
-
-function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] !== undefined ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The client process in the namespace, its events as a queue. */
 class Client {
   readonly child: ChildProcess;
@@ -145,22 +124,15 @@ class Client {
 
   constructor(lab: Lab, cfg: ClientConfig) {
     this.child = spawn('ip', ['netns', 'exec', lab.name, process.execPath, CLIENT_JS, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let buf = '';
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (s: string) => {
-      buf += s;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+    if (this.child.stdout)
+      onLines(this.child.stdout, (line) => {
         try {
           this.events.push(JSON.parse(line) as ClientEvent);
         } catch {
           log(`  client: ${line}`);
         }
         this.wake?.();
-      }
-    });
+      });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => process.stderr.write(s));
     this.child.stdin?.on('error', () => undefined);
@@ -295,13 +267,6 @@ interface Options {
   write: boolean;
 }
 
-function resultFile(): string {
-  const day = new Date().toISOString().slice(0, 10);
-  let file = join(RESULTS_DIR, `attach-${day}.md`);
-  for (let i = 2; existsSync(file); i++) file = join(RESULTS_DIR, `attach-${day}-${i}.md`);
-  return file;
-}
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -317,14 +282,10 @@ function parseOptions(): Options {
     },
   });
   if (values.help) {
-    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 6).map((l) => l.replace(/^ \* ?/, '')).join('\n'));
+    printUsage(import.meta.url, 2, 6);
     process.exit(0);
   }
-  const num = (v: string, what: string): number => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer, got ${v}`);
-    return n;
-  };
+  const num = positiveInt;
   const targets = values.targets.split(',').filter(Boolean);
   for (const t of targets) if (!(TARGET_NAMES as string[]).includes(t)) throw new Error(`--targets: unknown ${t} (${TARGET_NAMES.join(', ')})`);
   return {
@@ -334,7 +295,7 @@ function parseOptions(): Options {
     instances: num(values.instances, '--instances'),
     detach: !values['no-detach'],
     stallSeconds: num(values['stall-seconds'], '--stall-seconds'),
-    outFile: values.out ?? resultFile(),
+    outFile: values.out ?? resultFile('attach'),
     write: !values['no-write'],
   };
 }
@@ -398,14 +359,9 @@ function ratios(rows: Row[]): string[] {
 
 async function main(): Promise<number> {
   const opts = parseOptions();
-  if (process.getuid?.() !== 0) {
-    log('attach benchmark: needs root (it creates a network namespace)');
-    return 1;
-  }
-  if (!existsSync(CLIENT_JS)) throw new Error(`${CLIENT_JS} missing: run npx tsc -p tsconfig.json`);
-  const { runnable, skipped, versions } = selectTargets(opts.targets, TARGETS, log);
-  const facts = machineFacts(versions);
-  log(facts.join('\n'));
+  const pre = preflight('attach benchmark', CLIENT_JS, opts.targets, TARGETS);
+  if (pre === undefined) return 1;
+  const { runnable, skipped, facts } = pre;
 
   const rows: Row[] = [];
   const lab = await createLab('benchattach');
@@ -441,19 +397,8 @@ async function main(): Promise<number> {
       'average before the run (the machine may be shared). Each row pair (attach, detach) is one fresh target.',
     '',
   ].join('\n');
-  process.stdout.write(`\n${doc}`);
-  if (opts.write) {
-    mkdirSync(dirname(opts.outFile), { recursive: true });
-    writeFileSync(opts.outFile, doc);
-    log(`written to ${opts.outFile}`);
-  }
+  publish(doc, opts.outFile, opts.write);
   return rows.every((r) => r.r !== undefined && r.r.errors === 0 && r.r.missing === 0) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    log(`attach benchmark: ${(e as Error).stack ?? String(e)}`);
-    process.exit(1);
-  },
-);
+runMain('attach benchmark', main);

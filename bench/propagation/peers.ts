@@ -70,8 +70,7 @@ async function main(cfg: PeersConfig): Promise<void> {
     label: 'monitor',
     asn: AS.monitor,
     routerId: ADDR.monitor.v4,
-    afi: enc.afi,
-    safi: enc.safi,
+    families: [[enc.afi, enc.safi]],
     holdTime: HOLD_TIME,
     onUpdate: (b, start, end) => counter.update(b, start, end),
     onData: () => {
@@ -82,7 +81,7 @@ async function main(cfg: PeersConfig): Promise<void> {
       }
     },
   });
-  const tester = new Speaker({ label: 'tester', asn: AS.tester, routerId: ADDR.tester.v4, afi: enc.afi, safi: enc.safi, holdTime: HOLD_TIME });
+  const tester = new Speaker({ label: 'tester', asn: AS.tester, routerId: ADDR.tester.v4, families: [[enc.afi, enc.safi]], holdTime: HOLD_TIME });
   const failed = Promise.race([monitor.failed, tester.failed]);
 
   /** Resolves with the time `done()` first held after some received data; rejects on a stall. */

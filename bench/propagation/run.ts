@@ -16,18 +16,17 @@
  * deleted, on success, failure and Ctrl-C.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineFacts, selectTargets } from '../lib/report.js';
+import { log, onLines, positiveInt, preflight, printUsage, procKiB, publish, resultFile, runMain } from '../lib/run.js';
 import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
 import type { PeersConfig, PeersEvent } from './peers.js';
 import { ADDR, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
 import { TARGETS, TARGET_NAMES, type Running, type TargetName } from './targets.js';
 
 const PEERS_JS = new URL('./peers.js', import.meta.url).pathname;
-const RESULTS_DIR = join(repoRoot, 'bench', 'results');
 
 interface Row {
   scenario: Scenario;
@@ -45,20 +44,6 @@ interface Row {
   /** 1-minute load average just before the run: the machine is shared. */
   load: number;
   notes: string[];
-}
-
-function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
-}
-
-/** VmHWM / VmRSS in KiB from /proc/PID/status, or undefined once the process is gone. */
-function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] !== undefined ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -89,35 +74,27 @@ function runPeers(lab: Lab, cfg: PeersConfig, onAnnounced: () => { rss?: number;
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: PeersOutcome = { exitCode: null };
-    let buf = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => {
-      buf += s;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let e: PeersEvent;
-        try {
-          e = JSON.parse(line) as PeersEvent;
-        } catch {
-          log(`  peers: ${line}`);
-          continue;
-        }
-        if (e.event === 'encoded') {
-          log(`  encoded ${e.announceMessages} + ${e.withdrawMessages} UPDATEs, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, in ${e.ms.toFixed(0)} ms`);
-        } else if (e.event === 'established') {
-          log('  sessions established');
-        } else if (e.event === 'announced') {
-          const { rss, cpu } = onAnnounced();
-          if (rss !== undefined) out.rssLoadedKiB = rss;
-          if (cpu !== undefined) out.cpuAnnounceS = cpu;
-          log(`  all routes at the monitor after ${(e.ms / 1000).toFixed(2)} s`);
-        } else if (e.event === 'result') {
-          out.result = e;
-        } else if (e.event === 'error') {
-          out.error = e;
-        }
+    onLines(child.stdout, (line) => {
+      let e: PeersEvent;
+      try {
+        e = JSON.parse(line) as PeersEvent;
+      } catch {
+        log(`  peers: ${line}`);
+        return;
+      }
+      if (e.event === 'encoded') {
+        log(`  encoded ${e.announceMessages} + ${e.withdrawMessages} UPDATEs, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, in ${e.ms.toFixed(0)} ms`);
+      } else if (e.event === 'established') {
+        log('  sessions established');
+      } else if (e.event === 'announced') {
+        const { rss, cpu } = onAnnounced();
+        if (rss !== undefined) out.rssLoadedKiB = rss;
+        if (cpu !== undefined) out.cpuAnnounceS = cpu;
+        log(`  all routes at the monitor after ${(e.ms / 1000).toFixed(2)} s`);
+      } else if (e.event === 'result') {
+        out.result = e;
+      } else if (e.event === 'error') {
+        out.error = e;
       }
     });
     child.stderr.setEncoding('utf8');
@@ -145,14 +122,6 @@ function fillRow(row: Row, o: PeersOutcome): void {
   }
   if (o.rssLoadedKiB !== undefined) row.rssLoadedKiB = o.rssLoadedKiB;
   if (o.cpuAnnounceS !== undefined) row.cpuAnnounceS = o.cpuAnnounceS;
-}
-
-/** bench/results/propagation-<date>.md, or -2, -3 … when that day already has one. */
-function resultFile(): string {
-  const day = new Date().toISOString().slice(0, 10);
-  let file = join(RESULTS_DIR, `propagation-${day}.md`);
-  for (let i = 2; existsSync(file); i++) file = join(RESULTS_DIR, `propagation-${day}-${i}.md`);
-  return file;
 }
 
 function stamp(): string {
@@ -217,7 +186,7 @@ function parseOptions(): Options {
     },
   });
   if (values.help) {
-    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 7).map((l) => l.replace(/^ \* ?/, '')).join('\n'));
+    printUsage(import.meta.url, 2, 7);
     process.exit(0);
   }
   const scenarios = (values.scenario ?? Object.keys(SCENARIOS)).flatMap((s) => s.split(','));
@@ -225,10 +194,7 @@ function parseOptions(): Options {
   const targets = values.targets === 'none' ? [] : (values.targets ?? TARGET_NAMES.join(',')).split(',');
   for (const t of targets) if (!(TARGET_NAMES as string[]).includes(t)) throw new Error(`--targets: unknown ${t} (${TARGET_NAMES.join(', ')})`);
   const num = (v: string | undefined, what: string): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer, got ${v}`);
-    return n;
+    return v === undefined ? undefined : positiveInt(v, what);
   };
   return {
     scenarios: scenarios as ScenarioName[],
@@ -236,7 +202,7 @@ function parseOptions(): Options {
     targets: targets as TargetName[],
     gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes') ?? 100_000,
     stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
-    outFile: values.out ?? resultFile(),
+    outFile: values.out ?? resultFile('propagation'),
     write: !values['no-write'],
   };
 }
@@ -261,14 +227,9 @@ function table(rows: Row[]): string[] {
 
 async function main(): Promise<number> {
   const opts = parseOptions();
-  if (process.getuid?.() !== 0) {
-    log('propagation benchmark: needs root (it creates a network namespace)');
-    return 1;
-  }
-  if (!existsSync(PEERS_JS)) throw new Error(`${PEERS_JS} missing: run npx tsc -p tsconfig.json`);
-  const { runnable, skipped, versions } = selectTargets(opts.targets, TARGETS, log);
-  const facts = machineFacts(versions);
-  log(facts.join('\n'));
+  const pre = preflight('propagation benchmark', PEERS_JS, opts.targets, TARGETS);
+  if (pre === undefined) return 1;
+  const { runnable, skipped, facts } = pre;
 
   const rows: Row[] = [];
   const lab = await createLab('benchprop');
@@ -316,19 +277,8 @@ async function main(): Promise<number> {
       'that run (the machine may be shared). Each target is a fresh process per scenario.',
     '',
   ].join('\n');
-  process.stdout.write(`\n${doc}`);
-  if (opts.write) {
-    mkdirSync(dirname(opts.outFile), { recursive: true });
-    writeFileSync(opts.outFile, doc);
-    log(`written to ${opts.outFile}`);
-  }
+  publish(doc, opts.outFile, opts.write);
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    log(`propagation benchmark: ${(e as Error).stack ?? String(e)}`);
-    process.exit(1);
-  },
-);
+runMain('propagation benchmark', main);

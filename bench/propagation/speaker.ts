@@ -11,9 +11,11 @@ export interface SpeakerOptions {
   label: string;
   asn: number;
   routerId: string;
-  afi: number;
-  safi: number;
+  /** The multiprotocol families (AFI, SAFI) offered in the OPEN. */
+  families: readonly (readonly [number, number])[];
   holdTime: number;
+  /** Called as each batch of bytes arrives, before it is walked (a receive timestamp). */
+  onReceive?: () => void;
   /** Called with each UPDATE (header included) at b[start, end). */
   onUpdate?: (b: Buffer, start: number, end: number) => void;
   /** Called after each batch of received bytes has been walked. */
@@ -67,7 +69,7 @@ export class Speaker {
     s.on('data', (chunk: Buffer) => this.receive(chunk));
     s.on('error', (e) => this.fail(new Error(`${this.o.label}: ${e.message}`)));
     s.on('close', () => this.fail(new Error(`${this.o.label}: connection closed by the peer`)));
-    s.write(open(this.o.asn, this.o.holdTime, this.o.routerId, this.o.afi, this.o.safi));
+    s.write(open(this.o.asn, this.o.holdTime, this.o.routerId, this.o.families));
   }
 
   /** Write, resolving once the kernel has taken the bytes (Node's write callback). */
@@ -93,6 +95,7 @@ export class Speaker {
   }
 
   private receive(chunk: Buffer): void {
+    this.o.onReceive?.();
     let b = chunk;
     if (this.pending !== undefined) {
       b = Buffer.concat([this.pending, chunk]);

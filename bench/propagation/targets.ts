@@ -18,7 +18,6 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
   bgpipedScript,
-  repoRoot,
   startBgpiped,
   startBird,
   startFrr,
@@ -27,6 +26,7 @@ import {
   type Lab,
   type LabProcess,
 } from '../../test/interop/lib/index.js';
+import { gitDescribe } from '../lib/run.js';
 import { ADDR, AS } from './scenarios.js';
 
 export type TargetName = 'bgpiped' | 'bird' | 'frr' | 'gobgpd';
@@ -99,12 +99,6 @@ function bgpipedToml(v6: boolean, apiPort: number): string {
   }
   lines.push('[api]', '  listen-address = "127.0.0.1"', `  port = ${apiPort}`);
   return `${lines.join('\n')}\n`;
-}
-
-function gitDescribe(): string {
-  const r = spawnSync('git', ['-C', repoRoot, 'log', '-1', '--format=%h %cI'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8' });
-  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ modified)' : ''}`;
 }
 
 const daemonOpts = (v6: boolean) => ({

@@ -36,9 +36,12 @@ export function keepalive(): Buffer {
   return b;
 }
 
-/** OPEN with capabilities: multiprotocol (RFC 4760) for one family, 4-octet AS (RFC 6793). */
-export function open(asn: number, holdTime: number, routerId: string, afi: number, safi: number): Buffer {
-  const caps = Buffer.from([1, 4, afi >> 8, afi & 255, 0, safi, 65, 4, asn >>> 24, (asn >>> 16) & 255, (asn >>> 8) & 255, asn & 255]);
+/** OPEN with capabilities: multiprotocol (RFC 4760) for each family, 4-octet AS (RFC 6793). */
+export function open(asn: number, holdTime: number, routerId: string, families: readonly (readonly [number, number])[]): Buffer {
+  const caps = Buffer.from([
+    ...families.flatMap(([afi, safi]) => [1, 4, afi >> 8, afi & 255, 0, safi]),
+    ...[65, 4, asn >>> 24, (asn >>> 16) & 255, (asn >>> 8) & 255, asn & 255],
+  ]);
   const params = Buffer.concat([Buffer.from([2, caps.length]), caps]);
   const b = Buffer.alloc(HEADER + 10 + params.length);
   header(b, 0, b.length, MSG_OPEN);
@@ -227,6 +230,20 @@ export function packWithdrawals(w: ChunkWriter, v6: boolean, count: number): num
  * route is currently announced, so re-announcements and duplicate withdrawals do not count twice.
  * Only prefixes of the scenario's length and range count; anything else is ignored.
  */
+/**
+ * Calls `each` with every path attribute (RFC 4271 §4.3: flags, type, length of 1 or 2 octets
+ * by the Extended Length bit) in b[off, end): its type code and its value at b[v, vEnd).
+ */
+export function forEachAttribute(b: Buffer, off: number, end: number, each: (b: Buffer, type: number, v: number, vEnd: number) => void): void {
+  while (off < end) {
+    const ext = ((b[off] ?? 0) & 0x10) !== 0;
+    const len = ext ? b.readUInt16BE(off + 2) : (b[off + 2] ?? 0);
+    const v = off + (ext ? 4 : 3);
+    each(b, b[off + 1] ?? 0, v, v + len);
+    off = v + len;
+  }
+}
+
 export class RouteCounter {
   readonly present: Uint8Array;
   /** Routes currently announced. */
@@ -280,6 +297,11 @@ export class RouteCounter {
     }
   }
 
+  private readonly onAttribute = (b: Buffer, type: number, v: number, end: number): void => {
+    if (type === 14) this.announce(b, v + 4 + (b[v + 3] ?? 0) + 1, end);
+    else if (type === 15) this.withdraw(b, v + 3, end);
+  };
+
   /** One UPDATE message, header included, at b[start, end). */
   update(b: Buffer, start: number, end: number): void {
     this.updates++;
@@ -290,20 +312,7 @@ export class RouteCounter {
     const alen = b.readUInt16BE(o);
     o += 2;
     const aend = o + alen;
-    while (o < aend) {
-      const flags = b[o] ?? 0;
-      const type = b[o + 1];
-      const ext = (flags & 0x10) !== 0;
-      const len = ext ? b.readUInt16BE(o + 2) : (b[o + 2] ?? 0);
-      const v = o + (ext ? 4 : 3);
-      if (type === 14) {
-        const nhLen = b[v + 3] ?? 0;
-        this.announce(b, v + 4 + nhLen + 1, v + len);
-      } else if (type === 15) {
-        this.withdraw(b, v + 3, v + len);
-      }
-      o = v + len;
-    }
+    forEachAttribute(b, o, aend, this.onAttribute);
     this.announce(b, aend, end);
   }
 }
