@@ -91,6 +91,22 @@ function writeMpHeader(buf: Buffer, o: number, code: number, length: number): nu
   return o + 3;
 }
 
+/**
+ * Writes into `buf` (the whole message) an UPDATE with no Withdrawn Routes whose path attributes
+ * open with MP_REACH_NLRI or MP_UNREACH_NLRI of `mpLength` octets (RFC 7606 §5.1: first), the
+ * rest of `buf` being for the attribute's value and any attributes after it: the header, both
+ * lengths, the attribute header, AFI and SAFI. Returns where the value goes on after the SAFI.
+ */
+function writeMpUpdate(buf: Buffer, code: number, f: Family, mpLength: number): number {
+  writeHeader(buf, MessageType.Update, buf.length);
+  buf.writeUInt16BE(0, HEADER_LENGTH);
+  buf.writeUInt16BE(buf.length - HEADER_LENGTH - 4, HEADER_LENGTH + 2);
+  const o = writeMpHeader(buf, HEADER_LENGTH + 4, code, mpLength);
+  buf.writeUInt16BE(afiOf(f), o);
+  buf[o + 2] = safiOf(f);
+  return o + 3;
+}
+
 /** Announces `ann.nlri` with `ann.attributes`, in as few messages as they fit in. */
 export function encodeUpdates(ann: Announcement, ctx: CodecContext): Buffer[] {
   const { family: f, attributes: a, nlri } = ann;
@@ -122,16 +138,10 @@ export function encodeUpdates(ann: Announcement, ctx: CodecContext): Buffer[] {
   for (let i = 0; i < nlri.length; ) {
     const { count, size } = fit(codec, nlri, i, budget);
     const mpLength = mpFixed + size;
-    const attrTotal = (mpLength > 255 ? 4 : 3) + mpLength + attrs.length;
-    const buf = Buffer.allocUnsafe(HEADER_LENGTH + 4 + attrTotal);
-    writeHeader(buf, MessageType.Update, buf.length);
-    buf.writeUInt16BE(0, HEADER_LENGTH);
-    buf.writeUInt16BE(attrTotal, HEADER_LENGTH + 2);
-    let o = writeMpHeader(buf, HEADER_LENGTH + 4, AttrCode.MpReachNlri, mpLength);
-    buf.writeUInt16BE(afiOf(f), o);
-    buf[o + 2] = safiOf(f);
-    buf[o + 3] = nhLength;
-    o = codec.encodeNextHop(a.nextHop, a.nextHopLinkLocal, buf, o + 4);
+    const buf = Buffer.allocUnsafe(HEADER_LENGTH + 4 + (mpLength > 255 ? 4 : 3) + mpLength + attrs.length);
+    let o = writeMpUpdate(buf, AttrCode.MpReachNlri, f, mpLength);
+    buf[o] = nhLength;
+    o = codec.encodeNextHop(a.nextHop, a.nextHopLinkLocal, buf, o + 1);
     buf[o++] = 0;
     o = writeNlri(codec, nlri, i, count, buf, o);
     attrs.copy(buf, o);
@@ -165,15 +175,8 @@ export function encodeWithdrawals(w: Withdrawal, ctx: CodecContext): Buffer[] {
   for (let i = 0; i < nlri.length; ) {
     const { count, size } = fit(codec, nlri, i, max - HEADER_LENGTH - 4 - 4 - 3);
     const mpLength = 3 + size;
-    const attrTotal = (mpLength > 255 ? 4 : 3) + mpLength;
-    const buf = Buffer.allocUnsafe(HEADER_LENGTH + 4 + attrTotal);
-    writeHeader(buf, MessageType.Update, buf.length);
-    buf.writeUInt16BE(0, HEADER_LENGTH);
-    buf.writeUInt16BE(attrTotal, HEADER_LENGTH + 2);
-    const o = writeMpHeader(buf, HEADER_LENGTH + 4, AttrCode.MpUnreachNlri, mpLength);
-    buf.writeUInt16BE(afiOf(f), o);
-    buf[o + 2] = safiOf(f);
-    writeNlri(codec, nlri, i, count, buf, o + 3);
+    const buf = Buffer.allocUnsafe(HEADER_LENGTH + 4 + (mpLength > 255 ? 4 : 3) + mpLength);
+    writeNlri(codec, nlri, i, count, buf, writeMpUpdate(buf, AttrCode.MpUnreachNlri, f, mpLength));
     out.push(buf);
     i += count;
   }
@@ -187,11 +190,8 @@ export function encodeEndOfRib(f: Family): Buffer {
     writeHeader(buf, MessageType.Update, buf.length);
     return buf;
   }
-  const buf = Buffer.alloc(HEADER_LENGTH + 4 + 6);
-  writeHeader(buf, MessageType.Update, buf.length);
-  buf.writeUInt16BE(6, HEADER_LENGTH + 2);
-  const o = writeMpHeader(buf, HEADER_LENGTH + 4, AttrCode.MpUnreachNlri, 3);
-  buf.writeUInt16BE(afiOf(f), o);
-  buf[o + 2] = safiOf(f);
+  // RFC 4724 §2: MP_UNREACH_NLRI with AFI and SAFI only (3 octets).
+  const buf = Buffer.alloc(HEADER_LENGTH + 4 + 3 + 3);
+  writeMpUpdate(buf, AttrCode.MpUnreachNlri, f, 3);
   return buf;
 }
