@@ -135,6 +135,7 @@ function afiSafiOf(
     enabled: raw.config?.enabled ?? true,
     implemented: f.implemented,
     addPaths: { receive: ap?.receive ?? legacyAddPaths?.receive ?? false, sendMax: ap?.['send-max'] ?? legacyAddPaths?.['send-max'] ?? 0 },
+    ...defined({ mpGracefulRestart: raw['mp-graceful-restart']?.config?.enabled }),
     ...(maxPrefixes !== undefined && maxPrefixes > 0
       ? { prefixLimit: defined({ maxPrefixes, shutdownThresholdPct: pl?.['shutdown-threshold-pct'] }) }
       : {}),

@@ -82,7 +82,8 @@ const afiSafi = table({
   }),
   state: notSupported(),
   'apply-policy': notSupported(),
-  'mp-graceful-restart': notSupported(),
+  /** GoBGP: the family is listed in the graceful restart capability (see neighbors.ts). */
+  'mp-graceful-restart': section({ enabled: bool().optional() }),
   'long-lived-graceful-restart': notSupported(),
   'route-selection-options': notSupported(),
   'use-multiple-paths': notSupported(),

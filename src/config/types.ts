@@ -40,6 +40,9 @@ export interface AfiSafiConfig {
   readonly implemented: boolean;
   readonly addPaths: { readonly receive: boolean; readonly sendMax: number };
   readonly prefixLimit?: { readonly maxPrefixes: number; readonly shutdownThresholdPct?: number };
+  /** `mp-graceful-restart.config.enabled` when set: list the family in our graceful restart
+   *  capability (RFC 4724 §3). */
+  readonly mpGracefulRestart?: boolean;
 }
 
 /** A neighbour after peer-group inheritance and defaults: what the daemon runs a session with. */

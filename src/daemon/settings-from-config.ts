@@ -56,7 +56,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
         hostname,
         ...socketSettings(n),
         // RFC 4724: offered with every family; both helper and restarting modes need it on.
-        gracefulRestart: n.gracefulRestart.enabled ? { restartTime: n.gracefulRestart.restartTime, restarting: notRestarting } : undefined,
+        gracefulRestart: n.gracefulRestart.enabled ? { restartTime: n.gracefulRestart.restartTime, restarting: notRestarting, ...gracefulRestartFamilies(n) } : undefined,
       },
       description: n.description,
       routeReflectorClient: n.routeReflector.routeReflectorClient,
@@ -180,6 +180,16 @@ function refuseWhatCannotBeEnforced(config: Config, warnings: string[]): void {
   if (config.neighbors.some((n) => n.peerAs !== undefined && n.peerAs !== n.localAs)) {
     warnings.push(`eBGP sessions keep the kernel's default TTL instead of 1 (or ebgp-multihop's): ${why}`);
   }
+}
+
+/**
+ * GoBGP lists a family in the capability only with `[neighbors.afi-safis.mp-graceful-restart.config]
+ * enabled = true`; bgpipe lists every family unless some afi-safi of the neighbour sets that key,
+ * and then exactly those set to true.
+ */
+function gracefulRestartFamilies(n: NeighborConfig): { families?: Family[] } {
+  if (!n.afiSafis.some((a) => a.mpGracefulRestart !== undefined)) return {};
+  return { families: n.afiSafis.filter((a) => a.mpGracefulRestart === true).map((a) => a.family) };
 }
 
 /** Placeholder: BgpServer answers with its own restart state (R and F bits, RFC 4724 §4.1). */

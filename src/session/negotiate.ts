@@ -17,7 +17,8 @@ export function buildOpen(config: SessionConfig): OpenMessage {
     // RFC 4724 §4.1: R and F only on the sessions that follow our own restart. No N bit: a
     // NOTIFICATION ends graceful restart (RFC 8538 is not implemented).
     const restarting = gr.restarting();
-    const families = config.families.map((family) => ({ family, forwardingPreserved: restarting }));
+    const listed = gr.families === undefined ? config.families : config.families.filter((f) => gr.families!.includes(f));
+    const families = listed.map((family) => ({ family, forwardingPreserved: restarting }));
     capabilities.push({ code: 64, restarting, notification: false, restartTime: gr.restartTime, families });
   }
   if (config.hostname !== undefined) capabilities.push({ code: 73, hostname: config.hostname, domain: '' });

@@ -40,6 +40,8 @@ export interface SessionConfig {
 export interface GracefulRestartOffer {
   /** Seconds the peer should keep our routes after our session drops (12 bits). */
   readonly restartTime: number;
+  /** The families listed (each with the F bit when restarting); undefined: every offered family. */
+  readonly families?: readonly Family[];
   /** Asked when each OPEN is built: we have restarted and still keep the forwarding state of
    *  before (sets the R bit, and the F bit of every family). */
   readonly restarting: () => boolean;

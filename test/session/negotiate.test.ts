@@ -85,3 +85,9 @@ test("the peer's graceful restart capability: families, and those whose forwardi
   });
   assert.deepEqual(n.peerGracefulRestart, { restarting: true, restartTime: 90, families: [IPV4_UNICAST, IPV6_UNICAST], forwarding: [IPV4_UNICAST] });
 });
+
+test('graceful restart lists only the configured families when there is a list (mp-graceful-restart)', () => {
+  const gr = { ...config, gracefulRestart: { restartTime: 90, restarting: () => true, families: [IPV6_UNICAST] } };
+  const cap = buildOpen(gr).capabilities.find((c) => c.code === 64) as unknown as { families: unknown[] };
+  assert.deepEqual(cap.families, [{ family: IPV6_UNICAST, forwardingPreserved: true }]);
+});
