@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gitDescribe, log, onLines, positiveInt, preflight, printUsage, procKiB, publish, resultFile, runMain } from '../lib/run.js';
+import { gitDescribe, log, onLines, positiveInt, preflight, printUsage, procKiB, publish, reportHead, resultFile, runMain } from '../lib/run.js';
 import {
   bagpipeConfig,
   bgpipedScript,
@@ -375,12 +375,8 @@ async function main(): Promise<number> {
     await lab.destroy();
   }
 
-  const cmd = `node dist/bench/attach/run.js ${process.argv.slice(2).join(' ')}`.trim();
   const doc = [
-    '# Attach path benchmark',
-    '',
-    `Command: \`${cmd}\``,
-    '',
+    ...reportHead('Attach path benchmark', 'dist/bench/attach/run.js'),
     ...facts,
     `- attachments: ${opts.attachments} EVPN endpoints (distinct MAC, IP and port) in ${opts.instances} instance(s), all with RT 64512:10`,
     '',

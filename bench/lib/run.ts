@@ -107,3 +107,9 @@ export function preflight<N extends string>(
   log(facts.join('\n'));
   return { runnable, skipped, facts };
 }
+
+/** The report's title and the command that made it (`script`: the run script under dist/). */
+export function reportHead(title: string, script: string): string[] {
+  const cmd = `node ${script} ${process.argv.slice(2).join(' ')}`.trim();
+  return [`# ${title}`, '', `Command: \`${cmd}\``, ''];
+}

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { log, onLines, positiveInt, preflight, printUsage, procKiB, publish, resultFile, runMain } from '../lib/run.js';
+import { log, onLines, positiveInt, preflight, printUsage, procKiB, publish, reportHead, resultFile, runMain } from '../lib/run.js';
 import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
 import type { PeersConfig, PeersEvent } from './peers.js';
 import { ADDR, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
@@ -258,12 +258,8 @@ async function main(): Promise<number> {
     await lab.destroy();
   }
 
-  const cmd = `node dist/bench/propagation/run.js ${process.argv.slice(2).join(' ')}`.trim();
   const doc = [
-    '# Route propagation benchmark',
-    '',
-    `Command: \`${cmd}\``,
-    '',
+    ...reportHead('Route propagation benchmark', 'dist/bench/propagation/run.js'),
     ...facts,
     '',
     ...skipped.map((s) => `**${s}**\n`),
