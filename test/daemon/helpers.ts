@@ -14,6 +14,7 @@ import { encodeKeepalive } from '../../src/wire/keepalive.js';
 import { decodeNotification } from '../../src/wire/notification.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
 import { MessageType, type NotificationMessage } from '../../src/wire/messages.js';
+import type { Capability } from '../../src/wire/capabilities.js';
 
 /** A BGP port unlikely to collide between concurrently running test files. */
 export function testPort(): number {
@@ -99,22 +100,22 @@ export class RawSpeaker {
     socket.on('error', () => undefined);
   }
 
-  static async connect(o: { host: string; port: number; localAddress: string; asn: number; routerId: string; holdTime?: number }): Promise<RawSpeaker> {
+  static async connect(o: { host: string; port: number; localAddress: string; asn: number; routerId: string; holdTime?: number; capabilities?: Capability[] }): Promise<RawSpeaker> {
     const socket = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     const speaker = new RawSpeaker(socket);
-    speaker.sendOpen(o.asn, o.routerId, o.holdTime);
+    speaker.sendOpen(o.asn, o.routerId, o.holdTime, o.capabilities);
     speaker.send(encodeKeepalive());
     await waitUntil('OPEN and KEEPALIVE from bgpiped', () => speaker.received.includes(MessageType.Open) && speaker.received.includes(MessageType.Keepalive));
     return speaker;
   }
 
-  sendOpen(asn: number, routerId: string, holdTime = 90): void {
+  sendOpen(asn: number, routerId: string, holdTime = 90, more: Capability[] = []): void {
     this.socket.write(
-      encodeOpen({ version: 4, myAs: asn, holdTime, bgpId: routerId, capabilities: [{ code: 1, family: IPV4_UNICAST }, { code: 65, asn }] }),
+      encodeOpen({ version: 4, myAs: asn, holdTime, bgpId: routerId, capabilities: [{ code: 1, family: IPV4_UNICAST }, { code: 65, asn }, ...more] }),
     );
   }
 
