@@ -23,7 +23,6 @@ export const NEIGHBOR_DEFAULTS = {
   connectRetry: 120,
   minimumAdvertisementInterval: 0,
   remotePort: 179,
-  restartTime: 120,
   /** GoBGP's ttl-min when ttl-security is enabled without one: only directly connected peers. */
   ttlMin: 255,
 } as const;
@@ -192,7 +191,9 @@ export function resolveNeighbor(
     routeReflector: { routeReflectorClient: rr.routeReflectorClient ?? false, ...defined({ routeReflectorClusterId: rr.routeReflectorClusterId }) },
     ebgpMultihop: { enabled: mh.enabled ?? false, ...defined({ multihopTtl: mh.multihopTtl }) },
     ttlSecurity: { enabled: ts.enabled ?? false, ttlMin: ts.ttlMin ?? NEIGHBOR_DEFAULTS.ttlMin },
-    gracefulRestart: { enabled: gr.enabled ?? false, restartTime: gr.restartTime ?? NEIGHBOR_DEFAULTS.restartTime },
+    // GoBGP's default restart time is the hold time: RFC 4724 §4 suggests one no longer than
+    // it. The capability's field is 12 bits.
+    gracefulRestart: { enabled: gr.enabled ?? false, restartTime: gr.restartTime ?? Math.min(holdTime, 4095) },
     afiSafis,
     families: afiSafis.filter((a) => a.enabled && a.implemented).map((a) => a.family),
     applyPolicy: {

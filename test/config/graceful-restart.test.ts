@@ -16,10 +16,12 @@ const offerOf = (text: string) => {
   return { offer: s.server.neighbors[0]!.session.gracefulRestart, warnings: s.warnings };
 };
 
-test('not offered unless enabled; enabled offers every family with restart-time (default 120)', () => {
+test('not offered unless enabled; enabled offers every family with restart-time (default: the hold time, as GoBGP)', () => {
   assert.equal(offerOf('').offer, undefined);
   const { offer, warnings } = offerOf('[neighbors.graceful-restart.config]\n  enabled = true\n');
-  assert.equal(offer?.restartTime, 120);
+  assert.equal(offer?.restartTime, 90, 'the default hold time');
+  const short = offerOf('[neighbors.timers.config]\n  hold-time = 30\n[neighbors.graceful-restart.config]\n  enabled = true\n');
+  assert.equal(short.offer?.restartTime, 30, 'follows a configured hold time');
   assert.equal(offer?.families, undefined, 'every family of the session');
   assert.equal(offer?.restarting(), false, 'the server decides R and F');
   assert.deepEqual(warnings.filter((w) => /graceful/.test(w)), [], 'no "not implemented" warning any more');
