@@ -39,6 +39,8 @@ interface Row {
   testerWriteMs?: number;
   hwmKiB?: number;
   rssLoadedKiB?: number;
+  /** The target's VmRSS once started, before any session: what it holds without routes. */
+  rssIdleKiB?: number;
   /** The target's CPU time (user + system, all its threads) from its start to all routes seen. */
   cpuAnnounceS?: number;
   /** 1-minute load average just before the run: the machine is shared. */
@@ -135,6 +137,8 @@ async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: numb
     log(`\n== ${s.name}: ${name}, ${routes} routes`);
     d = await t.start(lab, s.v6);
     const pid = d.process.pid;
+    const idle = procKiB(pid, 'VmRSS');
+    if (idle !== undefined) row.rssIdleKiB = idle;
     const cpu0 = procCpuS(pid);
     const o = await runPeers(lab, { scenario: s.name, routes, mode: 'daemon', stallSeconds: opts.stallSeconds, settleMs: 1000 }, () => {
       const cpu = procCpuS(pid);
@@ -212,14 +216,20 @@ const secs = (ms: number | undefined): string => (ms === undefined ? '–' : (ms
 const cpuS = (s: number | undefined): string => (s === undefined ? '–' : s.toFixed(2));
 const rate = (r: number | undefined): string => (r === undefined ? '–' : Math.round(r).toLocaleString('en-US'));
 
+/** What the routes themselves cost: RSS with routes minus RSS idle, per million routes. */
+function perMillion(r: Row): string {
+  if (r.rssLoadedKiB === undefined || r.rssIdleKiB === undefined) return '–';
+  return ((r.rssLoadedKiB - r.rssIdleKiB) / 1024 / (r.routes / 1e6)).toFixed(0);
+}
+
 function table(rows: Row[]): string[] {
   const lines = [
-    '| scenario | target | routes | routes/s | announce s | CPU s (announce) | routes per CPU s | withdraw s | peak RSS MiB (VmHWM) | RSS with routes MiB | load before | notes |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| scenario | target | routes | routes/s | announce s | CPU s (announce) | routes per CPU s | withdraw s | peak RSS MiB (VmHWM) | RSS idle MiB | RSS with routes MiB | MiB per 1M routes | load before | notes |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${cpuS(r.cpuAnnounceS)} | ${r.ok && r.cpuAnnounceS ? rate(r.routes / r.cpuAnnounceS) : '–'} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssLoadedKiB)} | ${r.load.toFixed(2)} | ${r.notes.join('; ')} |`,
+      `| ${r.scenario.name} | ${r.target} | ${r.routes.toLocaleString('en-US')} | ${rate(r.routesPerSec)} | ${secs(r.announceMs)} | ${cpuS(r.cpuAnnounceS)} | ${r.ok && r.cpuAnnounceS ? rate(r.routes / r.cpuAnnounceS) : '–'} | ${secs(r.withdrawMs)} | ${mib(r.hwmKiB)} | ${mib(r.rssIdleKiB)} | ${mib(r.rssLoadedKiB)} | ${perMillion(r)} | ${r.load.toFixed(2)} | ${r.notes.join('; ')} |`,
     );
   }
   return lines;
@@ -269,7 +279,8 @@ async function main(): Promise<number> {
       'CPU s (announce): the target\'s user + system CPU time, all its threads, from its start to the moment the monitor had every ' +
       'route; routes per CPU s: routes ÷ that, the figure that moves least when the machine is shared. ' +
       'withdraw s: from the first withdrawal written to the last withdrawal seen. RSS: the target daemon\'s VmHWM ' +
-      '(peak over the run) and VmRSS when the monitor had every route. load before: 1-minute load average just before ' +
+      '(peak over the run), VmRSS just after it started (idle, no session) and when the monitor had every route; ' +
+      'MiB per 1M routes: (with routes − idle) scaled to a million routes. load before: 1-minute load average just before ' +
       'that run (the machine may be shared). Each target is a fresh process per scenario.',
     '',
   ].join('\n');
