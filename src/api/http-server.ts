@@ -16,6 +16,10 @@ import type { Metrics } from './metrics.js';
 import type { BagpipeRest } from './bagpipe/rest.js';
 import { OPENAPI } from './openapi.js';
 
+/** A request target that new URL() would return unchanged as pathname: no query, no
+ *  percent-escapes, no dot segments. */
+const PLAIN_PATH = /^\/(?:[A-Za-z0-9_-]+\/?)*$/;
+
 type Handler = (url: URL, req: http.IncomingMessage) => Promise<Reply> | Reply;
 interface Reply {
   status: number;
@@ -106,17 +110,20 @@ export class HttpApi {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const target = req.url ?? '/';
+    // A plain path (every bagpipe-bgp request) is its own pathname: no URL object per attach.
+    const url = PLAIN_PATH.test(target) ? undefined : new URL(target, `http://${req.headers.host ?? 'localhost'}`);
+    const pathname = url?.pathname ?? target;
     let reply: Reply;
     try {
       const bagpipe = this.options.bagpipe;
-      if (bagpipe?.owns(url.pathname)) {
-        const r = await bagpipe.handle(req, url.pathname);
+      if (bagpipe?.owns(pathname)) {
+        const r = await bagpipe.handle(req, pathname);
         reply = { status: r.status, body: null, raw: r.text, contentType: r.contentType };
       } else {
-        const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
+        const matching = this.routes.filter((r) => r.pattern.test(pathname));
         const route = matching.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD'));
-        if (route) reply = await route.handler(url, req);
+        if (route) reply = await route.handler(url ?? new URL(target, `http://${req.headers.host ?? 'localhost'}`), req);
         else if (matching.length > 0) reply = { status: 405, body: { code: 405, title: 'Method Not Allowed', description: '' } };
         else reply = { status: 404, body: { code: 404, title: 'Not Found', description: null } };
       }

@@ -101,7 +101,12 @@ export interface DataplaneCall {
   readonly args: Json;
 }
 
-/** Records every call (tests read `calls`); forwards both ways, as bagpipe-bgp's dummy driver. */
+/** The dummy driver's memory: the latest calls only, or a daemon left running with it would grow
+ *  by every attach and every remote MAC forever. */
+const KEEP_CALLS = 10_000;
+
+/** Records the latest calls (tests read `calls`); forwards both ways, as bagpipe-bgp's dummy
+ *  driver. */
 export class DummyDataplaneDriver implements DataplaneDriver {
   readonly name = 'DummyDataplaneDriver';
   readonly calls: DataplaneCall[] = [];
@@ -113,7 +118,14 @@ export class DummyDataplaneDriver implements DataplaneDriver {
 
   createInstance(s: InstanceSettings): InstanceDataplane {
     const instance = s.externalId;
-    const rec = (op: string, args: object) => void this.calls.push({ instance, op, args: JSON.parse(JSON.stringify(args)) as Json });
+    // A shallow copy, as JSON would have it (no undefined members): every argument is a flat
+    // record of strings and numbers.
+    const rec = (op: string, args: object) => {
+      if (this.calls.length >= KEEP_CALLS) this.calls.splice(0, KEEP_CALLS / 2);
+      const copy: { [key: string]: Json } = {};
+      for (const [k, v] of Object.entries(args)) if (v !== undefined) copy[k] = v as Json;
+      this.calls.push({ instance, op, args: copy });
+    };
     rec('createInstance', s);
     return {
       addLocalPort: (p) => rec('addLocalPort', p),

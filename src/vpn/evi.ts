@@ -7,11 +7,15 @@
 import type { Route } from '../rib/types.js';
 import { encapsulationsOf, TunnelType } from '../wire/attributes/ext-communities.js';
 import { PmsiTunnelType } from '../wire/attributes/pmsi-tunnel.js';
+import type { PathAttributes } from '../wire/attributes/types.js';
 import { L2VPN_EVPN } from '../wire/family.js';
 import { vniOf } from '../wire/nlri/labels.js';
 import type { EvpnRoute } from '../wire/nlri/evpn.js';
 import { VpnInstance, type Endpoint } from './instance.js';
 import { inclusiveMulticastRoute, macIpRoute, type OwnRoute } from './routes.js';
+
+/** By attribute set (interned by the RIB, immutable): a route is offered to every EVI. */
+const encapsOf = new WeakMap<PathAttributes, readonly number[]>();
 
 export class Evi extends VpnInstance {
   readonly kind = 'EVI';
@@ -54,7 +58,8 @@ export class Evi extends VpnInstance {
     if (route.family !== L2VPN_EVPN || !this.carries(route, this.importRts)) return undefined;
     // RFC 8365 §5.1.3 asks for the encapsulation community; a route without one is taken as
     // VXLAN (bagpipe-bgp would take it as MPLS and drop it), one naming another tunnel is not.
-    const encaps = encapsulationsOf(route.attributes);
+    let encaps = encapsOf.get(route.attributes);
+    if (encaps === undefined) encapsOf.set(route.attributes, (encaps = encapsulationsOf(route.attributes)));
     if (encaps.length > 0 && !encaps.includes(TunnelType.Vxlan)) return undefined;
     const nlri = route.nlri as EvpnRoute;
     const dp = this.dataplane;

@@ -56,6 +56,9 @@ export interface Imported {
   readonly undo: () => void;
 }
 
+const rtSets = new WeakMap<readonly RouteTarget[], ReadonlySet<bigint>>();
+const carriedRts = new WeakMap<PathAttributes, readonly bigint[]>();
+
 const endpointKey = (mac: string, ip: IpEndpoint | undefined) => `${mac}|${ip?.text ?? ''}`;
 const canonical = (v: Json) => JSON.stringify(v, Object.keys(v ?? {}).sort());
 const fingerprint = (a: PathAttributes) => JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -288,10 +291,16 @@ export abstract class VpnInstance {
   /** VRFs readvertise; EVIs have nothing to do. */
   protected afterImport(): void {}
 
-  /** Does the route carry one of these RTs? */
+  /** Does the route carry one of these RTs? Every local route is offered to every instance of
+   *  its family: both sides are looked up once, by identity (RT lists are replaced, never edited;
+   *  the RIB's attribute sets are interned and immutable). */
   protected carries(route: Route, rts: readonly RouteTarget[]): boolean {
-    const want = new Set(rts.map((r) => r.value));
-    return routeTargetsOf(route.attributes).some((rt) => want.has(rt));
+    let want = rtSets.get(rts);
+    if (want === undefined) rtSets.set(rts, (want = new Set(rts.map((r) => r.value))));
+    let carried = carriedRts.get(route.attributes);
+    if (carried === undefined) carriedRts.set(route.attributes, (carried = routeTargetsOf(route.attributes)));
+    for (const rt of carried) if (want.has(rt)) return true;
+    return false;
   }
 
   /** Advertises what the instance and all its endpoints should, withdrawing what they no longer

@@ -11,13 +11,24 @@ export interface RouteTarget {
   readonly value: bigint;
 }
 
+/** Parsed RTs by text: every attach names its instance's RTs again, and parsing one costs an
+ *  extended community encode and format. RouteTarget is immutable, so one object may be shared. */
+const parsed = new Map<string, RouteTarget>();
+const PARSED_MAX = 4096;
+
 export function parseRouteTarget(text: string): RouteTarget | undefined {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
   if (!/^[0-9.]+:\d+$/.test(text.trim())) return undefined;
+  let rt: RouteTarget;
   try {
-    return routeTargetOf(routeTarget(text));
+    rt = routeTargetOf(routeTarget(text));
   } catch {
     return undefined;
   }
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, rt);
+  return rt;
 }
 
 export function routeTargetOf(value: bigint): RouteTarget {

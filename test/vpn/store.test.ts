@@ -5,7 +5,7 @@
  * next one. Crash safety with a real SIGKILL is test/api/crash-safety.test.ts.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -67,6 +67,29 @@ describe('attachment store', () => {
     assert.ok(!macs(back).includes(record(3).mac_address));
     assert.deepEqual(back.find((r) => r.mac_address === record(5).mac_address)!.import_rt, ['64512:99']);
     assert.deepEqual(macs(back), macs(store.load()), 'same order as made');
+    await store.close();
+  });
+
+  it('writes the journal through an O_DSYNC descriptor: a write resolves once it is on disk', async () => {
+    const dir = freshDir();
+    const store = new AttachmentStore(dir);
+    store.load();
+    await store.commit([put(record(1))]); // the snapshot
+    await store.commit([put(record(2))]); // the journal, opened now
+    const journal = join(dir, 'attachments.journal');
+    // The descriptor the store holds, found by what it points at; its open flags in fdinfo.
+    const fd = readdirSync('/proc/self/fd').find((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === journal;
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(fd !== undefined, 'the store keeps the journal open');
+    const flags = parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+    // A page-cache write resolving the commit would survive kill -9 but not a power cut.
+    assert.equal(flags & constants.O_DSYNC, constants.O_DSYNC, `journal flags 0${flags.toString(8)} lack O_DSYNC`);
+    assert.equal(flags & constants.O_APPEND, constants.O_APPEND);
     await store.close();
   });
 

@@ -8,7 +8,6 @@
  * checked here, before any state changes, so that a refused request leaves no trace.
  */
 import { isIpv4, parseIpv6Into, readIpv6 } from '../../wire/ip.js';
-import { normalizeMac } from '../../wire/mac.js';
 import { parseRouteTarget, type RouteTarget } from '../../vpn/route-target.js';
 import { pyRepr } from '../../vpn/py-repr.js';
 import {
@@ -110,8 +109,9 @@ function routeTargets(v: Json | undefined, field: string, strings: boolean): Rou
 
 function macAddress(v: Json | undefined): string {
   const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : pyRepr(v ?? null);
-  // Colon or dash form; bagpipe-bgp accepts the dash form and then fails with a 500 (§3.1).
-  const mac = typeof v === 'string' && /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(v) ? normalizeMac(v) : undefined;
+  // Colon or dash form; bagpipe-bgp accepts the dash form and then fails with a 500 (§3.1). Six
+  // pairs of hex digits: lower case with colons is the canonical text (wire/mac.ts readMac).
+  const mac = typeof v === 'string' && /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(v) ? v.toLowerCase().replaceAll('-', ':') : undefined;
   if (mac === undefined) fail(`MAC address ${text} is not valid`);
   return mac!;
 }
