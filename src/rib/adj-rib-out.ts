@@ -3,38 +3,41 @@
  * destination, and what is still to be sent.
  *
  * Both live in two Int32Array columns indexed by the destination's id in its table (loc-rib.ts),
- * holding small per-peer codes for attribute sets, not in a Map and an object per NLRI: a peer's
- * share of a 1M-route table is 8 octets per route, outside the collected heap.
+ * holding attribute-set ids (attr-set.ts, + FIRST_CODE) whose counts they hold: a peer's share of
+ * a 1M-route table is 8 octets per route, outside the collected heap.
  *
- * Pending changes wait in buckets, one per interned attribute set plus one for withdrawals (BIRD's
+ * Pending changes wait in buckets, one per attribute set plus one for withdrawals (BIRD's
  * `bgp_bucket`, OpenBGPD's `rde_adjout`), so the packer emits one Announcement per attribute set
- * with all its NLRI, i.e. as few UPDATEs as RFC 4271 §9.2 allows. A bucket is an append-only list
- * of destinations checked when drained: an entry counts only if the destination's queued value is
- * still the bucket's, so moving a route between buckets costs no unlinking, and the
- * rate-limiting rules of §9.2.1.1 hold:
+ * with all its NLRI, i.e. as few UPDATEs as RFC 4271 §9.2 allows. A bucket is an append-only
+ * list of destination ids — linked entries in two shared Int32Array columns with a free list, so
+ * a bucket costs a small object and an entry 8 octets, however many sets there are — checked
+ * when drained: an entry counts only if the destination's queued value is still the bucket's, so
+ * moving a route between buckets costs no unlinking, and the rate-limiting rules of §9.2.1.1 hold:
  *   - a route that changes twice before it is sent leaves once, with the last attributes;
  *   - a route that goes back to what was last sent leaves nothing;
  *   - a route announced then withdrawn before it was ever sent leaves nothing.
+ * A stale entry whose destination left the table and whose id was reused is harmless: the id's
+ * queued value is consumed once, at whichever of its entries comes first.
  */
 import type { Family } from '../wire/family.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { Announcement, Withdrawal } from '../wire/messages.js';
+import type { AttrSets } from './attr-set.js';
 import { LocRib } from './loc-rib.js';
-import type { Dest } from './path.js';
+import { GROWTH, widen } from './path.js';
 
-class Bucket {
-  readonly dests: Dest[] = [];
-  /** Entries before this index were drained. */
-  start = 0;
-  /** code: this bucket's attribute code, WITHDRAW for the withdrawal bucket. */
-  constructor(
-    readonly attrs: PathAttributes | null,
-    readonly code: number,
-  ) {}
+/** A list of queued destination ids (entries in the AdjRibOut's entry columns). */
+interface Bucket {
+  /** First entry, -1 when empty. */
+  head: number;
+  tail: number;
+  /** This bucket's column value: WITHDRAW, or an attribute id + FIRST_CODE. */
+  readonly code: number;
 }
 
-/** Column values: NONE (nothing sent / nothing queued), WITHDRAW (queued), else an attribute code. */
+/** Column values: NONE (nothing sent / nothing queued), WITHDRAW (queued), else an attribute
+ *  set's id + FIRST_CODE. */
 const NONE = 0;
 const WITHDRAW = 1;
 const FIRST_CODE = 2;
@@ -44,14 +47,14 @@ export class AdjRibOut {
   private sentCol = new Int32Array(256);
   /** By destination id: what is queued — an attribute code, WITHDRAW, or NONE. */
   private queuedCol = new Int32Array(256);
-  /** Attribute sets in use here as small codes, so the columns hold no pointers for the
-   *  collector to trace; each code counts its uses (column slots and its bucket). */
-  private readonly codes = new Map<PathAttributes, number>();
-  private readonly byCode: (PathAttributes | undefined)[] = [undefined, undefined];
-  private readonly uses: number[] = [0, 0];
-  private readonly freeCodes: number[] = [];
+  /** Bucket entries: destination id and next entry (-1 at the end; free entries chain through). */
+  private entDest = new Int32Array(256);
+  private entNext = new Int32Array(256);
+  private entFree = -1;
+  private entTop = 0;
+  /** By code, in the order the sets were first queued (Map order). */
   private readonly buckets = new Map<number, Bucket>();
-  private withdrawals = new Bucket(null, WITHDRAW);
+  private readonly withdrawals: Bucket = { head: -1, tail: -1, code: WITHDRAW };
   /** NLRI waiting to be sent (announcements and withdrawals). */
   pending = 0;
   /** NLRI the peer currently has from us. */
@@ -60,48 +63,50 @@ export class AdjRibOut {
   /** `table`: the destinations this Adj-RIB-Out's ids refer to; a standalone one keeps its own. */
   constructor(
     readonly family: Family,
-    private readonly table: LocRib = new LocRib(family),
+    private readonly sets: AttrSets,
+    private readonly table: LocRib = new LocRib(family, sets, []),
   ) {}
 
-  /** Queue `attrs` for `nlri`. With `force` (ROUTE-REFRESH) it is queued even if already sent. */
+  /** Queue `attrs` (interned in `sets`) for `nlri`. With `force` (ROUTE-REFRESH) it is queued
+   *  even if already sent. */
   announce(nlri: Nlri, attrs: PathAttributes, force: boolean): void {
-    this.announceDest(this.table.obtain(nlri), attrs, force);
+    const attr = this.sets.idOf(attrs);
+    if (attr < 0) throw new Error('adj-rib-out: attributes not interned in this table');
+    this.announceDest(this.table.obtain(nlri), attr, force);
   }
 
   withdraw(nlri: Nlri): void {
-    const d = this.table.get(nlri);
-    if (d !== undefined) this.withdrawDest(d);
+    const id = this.table.find(nlri);
+    if (id >= 0) this.withdrawDest(id);
   }
 
-  announceDest(d: Dest, attrs: PathAttributes, force: boolean): void {
-    const id = d.id;
-    this.reserve(id);
+  /** Queue attribute set `attr` for destination `id`. */
+  announceDest(id: number, attr: number, force: boolean): void {
+    if (id >= this.sentCol.length) this.reserve(id);
     const queued = this.queuedCol;
     const q = queued[id]!;
-    let code = this.codes.get(attrs);
-    if (q !== NONE && q === code) return;
+    const code = attr + FIRST_CODE;
+    if (q === code) return;
     if (q !== NONE) {
       this.pending--; // its bucket entry goes stale
       queued[id] = NONE;
       this.unuse(q);
     }
-    if (code !== undefined && this.sentCol[id] === code && !force) return;
-    if (code === undefined) code = this.newCode(attrs);
+    if (this.sentCol[id] === code && !force) return;
     queued[id] = code;
-    this.uses[code]!++;
+    this.sets.ref(attr);
     let b = this.buckets.get(code);
     if (b === undefined) {
-      b = new Bucket(attrs, code);
+      b = { head: -1, tail: -1, code };
       this.buckets.set(code, b);
-      this.uses[code]!++;
+      this.sets.ref(attr);
     }
-    b.dests.push(d);
+    this.append(b, id);
     this.pending++;
   }
 
-  withdrawDest(d: Dest): void {
-    const id = d.id;
-    if (id < 0 || id >= this.queuedCol.length) return; // never queued nor sent here
+  withdrawDest(id: number): void {
+    if (id >= this.queuedCol.length) return; // never queued nor sent here
     const queued = this.queuedCol;
     const q = queued[id]!;
     if (q === WITHDRAW) return;
@@ -112,7 +117,7 @@ export class AdjRibOut {
     }
     if (this.sentCol[id] === NONE) return;
     queued[id] = WITHDRAW;
-    this.withdrawals.dests.push(d);
+    this.append(this.withdrawals, id);
     this.pending++;
   }
 
@@ -124,18 +129,17 @@ export class AdjRibOut {
   take(budget: number, announced: Announcement[], withdrawn: Withdrawal[]): number {
     let n = 0;
     const w = this.withdrawals;
-    if (w.dests.length > w.start && budget > 0) {
+    if (w.head >= 0 && budget > 0) {
       const nlri: Nlri[] = [];
       n = this.drain(w, budget, nlri);
       if (nlri.length > 0) withdrawn.push({ family: this.family, nlri });
-      if (w.start === w.dests.length) this.withdrawals = new Bucket(null, WITHDRAW);
     }
     for (const b of this.buckets.values()) {
       if (n >= budget) break;
       const nlri: Nlri[] = [];
       n += this.drain(b, budget - n, nlri);
-      if (nlri.length > 0) announced.push({ family: this.family, attributes: b.attrs!, nlri });
-      if (b.start === b.dests.length) {
+      if (nlri.length > 0) announced.push({ family: this.family, attributes: this.sets.get(b.code - FIRST_CODE), nlri });
+      if (b.head < 0) {
         this.buckets.delete(b.code);
         this.unuse(b.code);
       }
@@ -146,85 +150,106 @@ export class AdjRibOut {
   /** Pops up to `max` live entries off a bucket into `out` and records them as sent. */
   private drain(b: Bucket, max: number, out: Nlri[]): number {
     const code = b.code;
-    const list = b.dests;
     const sent = this.sentCol;
     const queued = this.queuedCol;
-    let i = b.start;
+    const entDest = this.entDest;
+    const entNext = this.entNext;
+    const table = this.table;
+    let e = b.head;
     let n = 0;
-    for (; i < list.length && n < max; i++) {
-      const d = list[i]!;
-      const id = d.id;
-      // Stale: the destination moved on (or left the table: id -1) after this entry was made.
-      if (id < 0 || queued[id] !== code) continue;
+    while (e >= 0 && n < max) {
+      const id = entDest[e]!;
+      const next = entNext[e]!;
+      entNext[e] = this.entFree;
+      this.entFree = e;
+      e = next;
+      // Stale: the destination moved on after this entry was made.
+      if (queued[id] !== code) continue;
       queued[id] = NONE;
-      out.push(d.nlri);
+      out.push(table.nlriOf(id));
       n++;
       const was = sent[id]!;
       if (code === WITHDRAW) {
         sent[id] = NONE;
         this.unuse(was);
         this.advertised--;
-        this.table.hold(d, -1);
-        this.table.dropIfEmpty(d);
+        table.hold(id, -1);
+        table.dropIfEmpty(id);
       } else {
         // The queued use of `code` becomes the sent one.
         sent[id] = code;
         if (was === NONE) {
           this.advertised++;
-          this.table.hold(d, 1);
+          table.hold(id, 1);
         } else this.unuse(was);
       }
     }
-    b.start = i;
+    b.head = e;
+    if (e < 0) b.tail = -1;
     this.pending -= n;
     return n;
   }
 
-  /** The peer is gone: lets go of its hold on the table's destinations. */
+  /** The peer is gone: lets go of its hold on the table's destinations and of its attribute
+   *  sets. */
   release(): void {
     const sent = this.sentCol;
-    for (const d of this.table.dests()) {
-      if (d.id >= sent.length || sent[d.id] === NONE) continue;
-      sent[d.id] = NONE;
-      this.table.hold(d, -1);
-      this.table.dropIfEmpty(d);
+    const queued = this.queuedCol;
+    for (let id = 0; id < sent.length; id++) {
+      const q = queued[id]!;
+      if (q !== NONE) {
+        queued[id] = NONE;
+        this.unuse(q);
+      }
+      const s = sent[id]!;
+      if (s === NONE) continue;
+      sent[id] = NONE;
+      this.unuse(s);
+      this.table.hold(id, -1);
+      this.table.dropIfEmpty(id);
     }
+    for (const code of this.buckets.keys()) this.unuse(code);
+    this.buckets.clear();
+    this.withdrawals.head = this.withdrawals.tail = -1;
+    this.pending = 0;
+    this.advertised = 0;
   }
 
   /** What the peer has from us now (RFC 4271 §3.2 Adj-RIB-Out as last sent). */
   *sent(): IterableIterator<{ nlri: Nlri; attributes: PathAttributes }> {
     const sent = this.sentCol;
-    for (const d of this.table.dests()) {
-      const c = d.id < sent.length ? sent[d.id]! : NONE;
-      if (c !== NONE) yield { nlri: d.nlri, attributes: this.byCode[c]! };
+    for (let id = 0; id < sent.length; id++) {
+      const c = sent[id]!;
+      if (c !== NONE) yield { nlri: this.table.nlriOf(id), attributes: this.sets.get(c - FIRST_CODE) };
     }
   }
 
-  /** Grows both columns (doubling) to hold destination `id`. */
-  private reserve(id: number): void {
-    if (id < this.sentCol.length) return;
-    let n = this.sentCol.length * 2;
-    while (n <= id) n *= 2;
-    const sent = new Int32Array(n);
-    sent.set(this.sentCol);
-    this.sentCol = sent;
-    const queued = new Int32Array(n);
-    queued.set(this.queuedCol);
-    this.queuedCol = queued;
+  private append(b: Bucket, id: number): void {
+    let e = this.entFree;
+    if (e >= 0) this.entFree = this.entNext[e]!;
+    else {
+      if (this.entTop === this.entDest.length) {
+        this.entDest = widen(this.entDest, this.entTop * GROWTH);
+        this.entNext = widen(this.entNext, this.entTop * GROWTH);
+      }
+      e = this.entTop++;
+    }
+    this.entDest[e] = id;
+    this.entNext[e] = -1;
+    if (b.tail >= 0) this.entNext[b.tail] = e;
+    else b.head = e;
+    b.tail = e;
   }
 
-  private newCode(attrs: PathAttributes): number {
-    const code = this.freeCodes.length > 0 ? this.freeCodes.pop()! : this.byCode.length;
-    this.byCode[code] = attrs;
-    this.uses[code] = 0;
-    this.codes.set(attrs, code);
-    return code;
+  /** Grows both columns (path.ts GROWTH) to hold destination `id`. */
+  private reserve(id: number): void {
+    let n = this.sentCol.length * GROWTH;
+    while (n <= id) n *= GROWTH;
+    this.sentCol = widen(this.sentCol, n);
+    this.queuedCol = widen(this.queuedCol, n);
   }
 
   private unuse(code: number): void {
-    if (code < FIRST_CODE || --this.uses[code]! > 0) return;
-    this.codes.delete(this.byCode[code]!);
-    this.byCode[code] = undefined;
-    this.freeCodes.push(code);
+    if (code >= FIRST_CODE) this.sets.unref(code - FIRST_CODE);
   }
 }

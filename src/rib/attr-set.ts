@@ -1,22 +1,21 @@
 /**
  * Attribute interning: every distinct set of path attributes exists once, frozen, and the routes
- * that carry it share the object, so "same attributes" is `===` all through the RIB (decision,
- * Adj-RIB-Out buckets, export caches). This is BIRD's `rta_lookup()` / OpenBGPD's
- * `path_lookup()` idea: a 1M-route table with a few hundred attribute sets holds a few hundred
- * attribute objects, and update packing (RFC 4271 §9.2: routes sharing attributes leave in one
- * UPDATE) falls out of grouping by object identity.
+ * that carry it share the object, so "same attributes" is `===` all through the RIB. This is
+ * BIRD's `rta_lookup()` / OpenBGPD's `path_lookup()` idea: a 1M-route table with a few hundred
+ * attribute sets holds a few hundred attribute objects, and update packing (RFC 4271 §9.2:
+ * routes sharing attributes leave in one UPDATE) falls out of grouping by set.
+ *
+ * Each set has a small integer id (reused once freed), which is what the RIB's typed-array
+ * columns hold: path rows (path.ts), Adj-RIB-Out columns and buckets (adj-rib-out.ts), export
+ * caches (export-rules.ts). Those holders count their references here (`ref`/`unref`); a set
+ * whose count is 0 at the end of a RIB call (`collect`) is freed: its table entry goes and
+ * listeners (export caches) drop what they derived from it. No WeakRef, no FinalizationRegistry,
+ * no sweep: those cost a cell per set and weak processing in every GC, ~13 µs a set with one set
+ * per 10 routes.
  *
  * Lookup is by a numeric hash of the attributes and a field-by-field comparison, once per *new*
  * object (the codec makes one object per UPDATE, not per prefix): building a string key cost
- * ~1 KB of short-lived strings per set, which dominated when attribute sets are many. An interned
- * object carries a hidden (non-enumerable, so spreads and deep equality do not see it) mark of
- * its table. The table holds its objects weakly, so an attribute set no route uses any more is
- * collected without reference counting on the per-route path; the entries of collected sets are
- * swept out each time the table doubles (amortised O(1), and no FinalizationRegistry cell — 72
- * octets and weak processing in every GC — per set).
- *
- * Derivations (prepend an AS, set the next hop, reflect, set LOCAL_PREF) return interned objects
- * and are cached per source object, so a million routes sharing one set derive it once.
+ * ~1 KB of short-lived strings per set, which dominated when attribute sets are many.
  */
 import { AsPathSegmentType, type AsPathSegment, type PathAttributes, type PmsiTunnel } from '../wire/attributes/types.js';
 
@@ -171,24 +170,33 @@ function freezeAttributes(a: PathAttributes): void {
   Object.freeze(a);
 }
 
+/** Marks an interned object with its id (non-enumerable: spreads and deepEqual skip it). The
+ *  object is this table's when `byId[mark]` is the object itself: an object marked by another
+ *  table, or whose set was freed, is not. */
+const ID = Symbol('bgpipe.attrId');
+
 interface Marked {
-  [OWNER]?: AttrSets;
+  [ID]?: number;
 }
 
-/** One cache per derivation: source object → (parameter → derived object). */
+/** One cache per derivation: source object → (parameter → derived object). Rare paths only
+ *  (LOCAL_PREF from an external peer, tests); export uses rib/export-rules.ts's id columns. */
 type DerivationCache<P> = WeakMap<PathAttributes, Map<P, PathAttributes>>;
 
-/** Marks an interned object with its table (non-enumerable: spreads and deepEqual skip it). */
-const OWNER = Symbol('bgpipe.attrSets');
-
-type Refs = WeakRef<PathAttributes> | WeakRef<PathAttributes>[];
-
 export class AttrSets {
-  /** attrHash → the live objects with that hash (almost always one). */
-  private readonly table = new Map<number, Refs>();
-  private count = 0;
-  /** Sweep when count reaches this. */
-  private sweepAt = 1024;
+  /** attrHash → the id(s) with that hash (almost always one). */
+  private readonly table = new Map<number, number | number[]>();
+  /** By id: the interned object, undefined for a free id. */
+  private readonly byId: (PathAttributes | undefined)[] = [];
+  /** By id: its attrHash, to find its table entry when it is freed. */
+  private readonly hashes: number[] = [];
+  /** By id: references held by path rows, Adj-RIB-Out columns and buckets, export caches. */
+  private refs = new Int32Array(1024);
+  private readonly freeIds: number[] = [];
+  /** Ids whose count was 0 at some point since the last collect(). */
+  private pending: number[] = [];
+  private live = 0;
+  private readonly freeListeners = new Set<(id: number) => void>();
 
   private readonly prepended: DerivationCache<number> = new WeakMap();
   private readonly nextHops: DerivationCache<string> = new WeakMap();
@@ -197,57 +205,104 @@ export class AttrSets {
 
   /** The shared object equal to `a` (which becomes it, frozen, when it is the first of its kind). */
   intern(a: PathAttributes): PathAttributes {
-    if ((a as Marked)[OWNER] === this) return a;
+    return this.byId[this.internId(a)]!;
+  }
+
+  /** The id of the shared object equal to `a`, interning it when new. A new set starts with no
+   *  reference: unless something refs it before the next collect(), it goes again. */
+  internId(a: PathAttributes): number {
+    const mark = (a as Marked)[ID];
+    if (mark !== undefined && this.byId[mark] === a) return mark;
     const h = attrHash(a);
-    const refs = this.table.get(h);
-    if (refs !== undefined) {
-      if (!Array.isArray(refs)) {
-        const x = refs.deref();
-        if (x !== undefined && sameAttributes(x, a)) return x;
+    const e = this.table.get(h);
+    if (e !== undefined) {
+      if (typeof e === 'number') {
+        if (sameAttributes(this.byId[e]!, a)) return e;
       } else {
-        for (const r of refs) {
-          const x = r.deref();
-          if (x !== undefined && sameAttributes(x, a)) return x;
-        }
+        for (const id of e) if (sameAttributes(this.byId[id]!, a)) return id;
       }
     }
-    // Someone else's frozen object (another table's, or a caller's) cannot take our mark.
+    // Someone else's frozen object (another table's, a caller's, or one of ours whose set was
+    // freed) cannot take our mark.
     const own = Object.isFrozen(a) ? ({ ...a } as PathAttributes) : a;
-    Object.defineProperty(own, OWNER, { value: this });
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.byId.length;
+    Object.defineProperty(own, ID, { value: id });
     freezeAttributes(own);
-    const ref = new WeakRef(own);
-    if (refs === undefined) this.table.set(h, ref);
-    else if (Array.isArray(refs)) refs.push(ref);
-    else this.table.set(h, [refs, ref]);
-    if (++this.count >= this.sweepAt) this.sweep();
-    return own;
+    this.byId[id] = own;
+    this.hashes[id] = h;
+    if (id >= this.refs.length) {
+      const refs = new Int32Array(this.refs.length * 2);
+      refs.set(this.refs);
+      this.refs = refs;
+    }
+    this.refs[id] = 0;
+    if (e === undefined) this.table.set(h, id);
+    else if (typeof e === 'number') this.table.set(h, [e, id]);
+    else e.push(id);
+    this.live++;
+    this.pending.push(id);
+    return id;
+  }
+
+  /** The id of an object this table interned, -1 for any other object. */
+  idOf(a: PathAttributes): number {
+    const mark = (a as Marked)[ID];
+    return mark !== undefined && this.byId[mark] === a ? mark : -1;
+  }
+
+  get(id: number): PathAttributes {
+    return this.byId[id]!;
   }
 
   isInterned(a: PathAttributes): boolean {
-    return (a as Marked)[OWNER] === this;
+    return this.idOf(a) >= 0;
   }
 
-  /** Distinct attribute sets alive (an upper bound: collected sets count until the next sweep). */
-  get size(): number {
-    return this.count;
+  ref(id: number): void {
+    this.refs[id]!++;
   }
 
-  /** Drops the entries of collected objects; the next sweep comes when the live ones double. */
-  private sweep(): void {
-    let live = 0;
-    for (const [h, refs] of this.table) {
-      if (!Array.isArray(refs)) {
-        if (refs.deref() === undefined) this.table.delete(h);
-        else live++;
-        continue;
-      }
-      const kept = refs.filter((r) => r.deref() !== undefined);
-      live += kept.length;
-      if (kept.length === 0) this.table.delete(h);
-      else this.table.set(h, kept.length === 1 ? kept[0]! : kept);
+  unref(id: number): void {
+    if (--this.refs[id]! === 0) this.pending.push(id);
+  }
+
+  /** Frees the sets nothing references any more. The RIB calls it at the end of each public
+   *  call, never in the middle of one, so an object a caller holds during a call stays interned
+   *  for that call even if its count touches 0 on the way. */
+  collect(): void {
+    while (this.pending.length > 0) {
+      const ids = this.pending;
+      this.pending = [];
+      for (const id of ids) if (this.byId[id] !== undefined && this.refs[id] === 0) this.free(id);
     }
-    this.count = live;
-    this.sweepAt = Math.max(1024, live * 2);
+  }
+
+  /** Called with each freed id (export caches drop what they derived from it). */
+  onFree(listener: (id: number) => void): void {
+    this.freeListeners.add(listener);
+  }
+
+  offFree(listener: (id: number) => void): void {
+    this.freeListeners.delete(listener);
+  }
+
+  /** Distinct attribute sets interned and not freed. */
+  get size(): number {
+    return this.live;
+  }
+
+  private free(id: number): void {
+    const h = this.hashes[id]!;
+    const e = this.table.get(h);
+    if (typeof e === 'number') this.table.delete(h);
+    else if (e !== undefined) {
+      e.splice(e.indexOf(id), 1);
+      if (e.length === 1) this.table.set(h, e[0]!);
+    }
+    this.byId[id] = undefined;
+    this.freeIds.push(id);
+    this.live--;
+    for (const l of this.freeListeners) l(id);
   }
 
   /** `base` with `patch` applied, interned. Not cached: callers cache (see the helpers below and
@@ -289,6 +344,7 @@ export class AttrSets {
     return this.cached(this.localPrefs, base, localPref ?? -1, () => this.derive(base, { localPref }));
   }
 
+  /** A cached derivation is used only while it is still interned (its set may have been freed). */
   private cached<P>(cache: DerivationCache<P>, base: PathAttributes, param: P, make: () => PathAttributes): PathAttributes {
     let byParam = cache.get(base);
     if (byParam === undefined) {
@@ -296,7 +352,7 @@ export class AttrSets {
       cache.set(base, byParam);
     }
     let derived = byParam.get(param);
-    if (derived === undefined) {
+    if (derived === undefined || !this.isInterned(derived)) {
       derived = make();
       byParam.set(param, derived);
     }

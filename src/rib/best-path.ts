@@ -35,12 +35,51 @@
  * MED is compared pairwise, as every implementation without "deterministic-med" does: with three
  * or more paths from two neighbour ASes the outcome can depend on the order the paths are seen
  * (RFC 3345). Loc-RIB scans newest first, so the result is still a function of arrival order.
+ *
+ * Paths are rows of typed-array columns (path.ts); the comparator reads them through a
+ * `Candidate` (two reused cursors in `decide`, so a decision allocates nothing), and a
+ * destination with one candidate (the common case) costs no comparison at all.
  */
 import { asPathCount as asPathLength } from '../wire/attributes/as-path.js';
 import { AsPathSegmentType, type PathAttributes } from '../wire/attributes/types.js';
 import { compareAddresses, routerIdValue } from './address.js';
 import { macMobilitySequence } from '../wire/attributes/ext-communities.js';
-import { isCandidate, NO_PATHS, type Dest, type Path } from './path.js';
+import type { RibPeer } from './types.js';
+import { CANDIDATE, EBGP, ELIGIBLE } from './path.js';
+import { NO_ROWS, type LocRib } from './loc-rib.js';
+
+/** What the comparator reads of a path. */
+export interface Candidate {
+  readonly attributes: PathAttributes;
+  /** undefined: this speaker's own path. */
+  readonly peer: RibPeer | undefined;
+  readonly sequence: number;
+  /** path.ts flags: ELIGIBLE, EBGP (ACCEPTED is implied: only accepted paths are compared). */
+  readonly flags: number;
+}
+
+/** A path row loaded for comparison. */
+class Cursor implements Candidate {
+  row = -1;
+  attributes!: PathAttributes;
+  peer: RibPeer | undefined = undefined;
+  sequence = 0;
+  flags = 0;
+
+  load(loc: LocRib, row: number): this {
+    const p = loc.paths;
+    this.row = row;
+    this.attributes = loc.sets.get(p.attr[row]!);
+    this.peer = loc.peers[p.source[row]!];
+    this.sequence = p.seq[row]!;
+    this.flags = p.flags[row]!;
+    return this;
+  }
+}
+
+function ebgp(c: Candidate): boolean {
+  return (c.flags & EBGP) !== 0;
+}
 
 /** RFC 4271 §5.1.5 / FRR, BIRD, GoBGP: LOCAL_PREF of a path that has none. */
 export const DEFAULT_LOCAL_PREF = 100;
@@ -52,13 +91,14 @@ export interface MultipathOptions {
 }
 
 /** <0: a is preferred; >0: b is preferred; 0: equal through step 7 (IGP cost). */
-export function compareThroughIgp(a: Path, b: Path): number {
+export function compareThroughIgp(a: Candidate, b: Candidate): number {
   // 0. Only eligible paths (next hop usable, no AS_PATH / ORIGINATOR_ID / CLUSTER_LIST loop)
   //    reach the Loc-RIB list; this guards the comparator's contract if one ever does.
-  if (a.eligible !== b.eligible) return a.eligible ? -1 : 1;
+  const ea = (a.flags & ELIGIBLE) !== 0;
+  if (ea !== ((b.flags & ELIGIBLE) !== 0)) return ea ? -1 : 1;
   const x = a.attributes;
   const y = b.attributes;
-  if (x === y && a.ebgp === b.ebgp && (a.peer === undefined) === (b.peer === undefined)) return 0;
+  if (x === y && ebgp(a) === ebgp(b) && (a.peer === undefined) === (b.peer === undefined)) return 0;
 
   // 0b. EVPN MAC mobility (RFC 7432 §15.2): of two MAC/IP routes for the MAC, the higher
   //     sequence number wins, whatever else they say; a route without the community counts 0.
@@ -94,20 +134,20 @@ export function compareThroughIgp(a: Path, b: Path): number {
   }
 
   // 6. eBGP over iBGP (§9.1.2.2 d).
-  if (a.ebgp !== b.ebgp) return a.ebgp ? -1 : 1;
+  if (ebgp(a) !== ebgp(b)) return ebgp(a) ? -1 : 1;
 
   // 7. Lowest IGP cost to the next hop (§9.1.2.2 e): bgpipe resolves no next hops; all equal.
   return 0;
 }
 
 /** The full order: <0 when a is the better path. Total for paths from different sources. */
-export function comparePaths(a: Path, b: Path): number {
+export function comparePaths(a: Candidate, b: Candidate): number {
   const c = compareThroughIgp(a, b);
   if (c !== 0) return c;
 
   // 8. Oldest of two eBGP paths (RFC 5004 §2), to avoid churn between equally good external
   //    paths. `sequence` is the receive order, so this stays deterministic for a given input.
-  if (a.ebgp && b.ebgp && a.sequence !== b.sequence) return a.sequence - b.sequence;
+  if (ebgp(a) && ebgp(b) && a.sequence !== b.sequence) return a.sequence - b.sequence;
 
   // 9. Lowest BGP Identifier (§9.1.2.2 f); ORIGINATOR_ID stands in for it (RFC 4456 §9).
   const ia = originOf(a);
@@ -124,7 +164,7 @@ export function comparePaths(a: Path, b: Path): number {
   return compareAddresses(a.peer.address, b.peer.address);
 }
 
-function originOf(p: Path): number {
+function originOf(p: Candidate): number {
   const id = p.attributes.originatorId ?? p.peer?.routerId;
   return id === undefined ? 0 : routerIdValue(id);
 }
@@ -147,23 +187,40 @@ export function neighbourAs(a: PathAttributes): number {
 export const BEST_CHANGED = 1;
 export const MULTIPATH_CHANGED = 2;
 
+const current = new Cursor();
+const challenger = new Cursor();
+
 /**
- * Runs the decision for one destination: sets dest.best and dest.multipath and says what changed.
- * A destination with one path (the common case) costs no comparison at all.
+ * Runs the decision for destination `id` of `loc`: sets its best row and multipath set and says
+ * what changed. A destination with one candidate (the common case) costs no comparison at all.
  */
-export function decide(dest: Dest, mp: MultipathOptions | undefined): number {
-  const before = dest.best;
-  let best: Path | undefined;
+export function decide(loc: LocRib, id: number, mp: MultipathOptions | undefined): number {
+  const p = loc.paths;
+  const before = loc.bestOf(id);
+  let best = -1;
+  let bc: Cursor | undefined;
+  let other: Cursor = challenger;
   // Adj-RIB-In paths share the list (path.ts); only candidates take part.
-  for (let p = dest.head; p !== undefined; p = p.next) {
-    if (isCandidate(p) && (best === undefined || comparePaths(p, best) < 0)) best = p;
+  for (let r = loc.firstPath(id); r >= 0; r = p.next[r]!) {
+    if ((p.flags[r]! & CANDIDATE) !== CANDIDATE) continue;
+    if (best < 0) {
+      best = r;
+      continue;
+    }
+    if (bc === undefined) bc = current.load(loc, best);
+    const c = other.load(loc, r);
+    if (comparePaths(c, bc) < 0) {
+      best = r;
+      other = bc;
+      bc = c;
+    }
   }
-  dest.best = best;
+  loc.setBest(id, best);
   let changed = best !== before ? BEST_CHANGED : 0;
   if (mp !== undefined) {
-    const set = best === undefined || dest.head?.next === undefined ? NO_PATHS : multipathSet(dest, best, mp);
-    if (!samePaths(set, dest.multipath)) {
-      dest.multipath = set;
+    const set = best < 0 || p.next[loc.firstPath(id)]! < 0 ? NO_ROWS : multipathSet(loc, id, best, mp);
+    if (!sameRows(set, loc.multipathOf(id))) {
+      loc.setMultipath(id, set);
       changed |= MULTIPATH_CHANGED;
     }
   }
@@ -172,23 +229,27 @@ export function decide(dest: Dest, mp: MultipathOptions | undefined): number {
 
 /** Paths equal to best through step 7, from the same neighbour AS when eBGP (FRR's default
  *  without "as-path multipath-relax"), best first then by preference, at most maxPaths. */
-function multipathSet(dest: Dest, best: Path, mp: MultipathOptions): readonly Path[] {
-  if (best.peer === undefined || !(best.ebgp ? mp.ebgp : mp.ibgp) || mp.maxPaths < 2) return NO_PATHS;
-  const nas = neighbourAs(best.attributes);
-  const set: Path[] = [];
-  for (let p = dest.head; p !== undefined; p = p.next) {
-    if (p === best || !isCandidate(p) || compareThroughIgp(p, best) !== 0) continue;
-    if (best.ebgp && neighbourAs(p.attributes) !== nas) continue;
-    set.push(p);
+function multipathSet(loc: LocRib, id: number, best: number, mp: MultipathOptions): readonly number[] {
+  const b = new Cursor().load(loc, best);
+  if (b.peer === undefined || !(ebgp(b) ? mp.ebgp : mp.ibgp) || mp.maxPaths < 2) return NO_ROWS;
+  const nas = neighbourAs(b.attributes);
+  const set: Cursor[] = [];
+  const p = loc.paths;
+  for (let r = loc.firstPath(id); r >= 0; r = p.next[r]!) {
+    if (r === best || (p.flags[r]! & CANDIDATE) !== CANDIDATE) continue;
+    const c = new Cursor().load(loc, r);
+    if (compareThroughIgp(c, b) !== 0) continue;
+    if (ebgp(b) && neighbourAs(c.attributes) !== nas) continue;
+    set.push(c);
   }
-  if (set.length === 0) return NO_PATHS;
+  if (set.length === 0) return NO_ROWS;
   set.sort(comparePaths);
-  set.unshift(best);
+  set.unshift(b);
   if (set.length > mp.maxPaths) set.length = mp.maxPaths;
-  return set;
+  return set.map((c) => c.row);
 }
 
-function samePaths(a: readonly Path[], b: readonly Path[]): boolean {
+function sameRows(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -16,8 +16,8 @@
  *  - optional non-transitive attributes bgpipe does not know are not passed on (§5, §9.1.4 ...).
  *
  * The result depends only on the attribute set, the source peer and the target peer, all
- * unchanging while the sessions are up, so it is cached per (target, source, attribute set):
- * a million routes sharing one set cost one derivation and a few pointer compares each.
+ * unchanging while the sessions are up, so it is cached per (target, source, attribute-set id):
+ * a million routes sharing one set cost one derivation and a few integer compares each.
  */
 import { AsPathSegmentType, AttrFlag, type PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
@@ -92,51 +92,82 @@ function medFromOtherAs(attrs: PathAttributes, source: RibPeer | undefined): boo
 }
 
 /**
- * Per target peer: (source peer, family, best path's attribute set) → attributes to send, null
- * for "not to this peer" (the family matters only through the next hop we put in). Weakly keyed by the attribute set, so sets nobody uses are not pinned; the
- * last answer is kept apart, since routes arrive in runs that share one set.
+ * Per target peer: (source peer, family, best path's attribute-set id) → id of the set to send,
+ * or "not to this peer" (the family matters only through the next hop we put in). One Int32Array
+ * per (source, family) indexed by attribute id — no WeakMap: an entry holds a reference on the
+ * derived set (attr-set.ts), and is dropped when the set it was derived from is freed, so a
+ * derived set lives as long as its base is used. The last answer is kept apart, since routes
+ * arrive in runs that share one set.
  */
 export class ExportCache {
-  private readonly bySource = new Map<number, WeakMap<PathAttributes, PathAttributes | null>>();
+  /** slot → by base id: 0 not computed yet, 1 not to this peer, else the result's id + 2. */
+  private readonly bySlot = new Map<number, Int32Array>();
   private lastSlot = -1;
-  private lastAttrs: PathAttributes | undefined = undefined;
-  private lastResult: PathAttributes | null = null;
+  private lastBase = -1;
+  private lastResult = -1;
+  private readonly forget = (id: number): void => {
+    for (const col of this.bySlot.values()) if (id < col.length) this.clear(col, id);
+    this.lastSlot = -1;
+  };
 
-  /** `sourceId` -1 is this speaker. */
-  lookup(
-    ctx: ExportContext,
-    family: Family,
-    attrs: PathAttributes,
-    sourceId: number,
-    source: RibPeer | undefined,
-    target: RibPeer,
-  ): PathAttributes | null {
+  constructor(private readonly sets: AttrSets) {
+    sets.onFree(this.forget);
+  }
+
+  /** `sourceId` -1 is this speaker. Returns the id of the attributes to send, -1 for none. */
+  lookup(ctx: ExportContext, family: Family, base: number, sourceId: number, source: RibPeer | undefined, target: RibPeer): number {
     const slot = slotOf(sourceId, family);
-    if (attrs === this.lastAttrs && slot === this.lastSlot) return this.lastResult;
-    let m = this.bySource.get(slot);
-    if (m === undefined) {
-      m = new WeakMap();
-      this.bySource.set(slot, m);
+    if (base === this.lastBase && slot === this.lastSlot) return this.lastResult;
+    let col = this.bySlot.get(slot);
+    if (col === undefined || base >= col.length) {
+      const n = Math.max(64, base + 1, (col?.length ?? 0) * 2);
+      const wider = new Int32Array(n);
+      if (col !== undefined) wider.set(col);
+      col = wider;
+      this.bySlot.set(slot, col);
     }
-    let r = m.get(attrs);
-    if (r === undefined) {
-      r = exportAttributes(ctx, family, attrs, source, target) ?? null;
-      m.set(attrs, r);
+    let v = col[base]!;
+    if (v === 0) {
+      const r = exportAttributes(ctx, family, this.sets.get(base), source, target);
+      if (r === undefined) v = 1;
+      else {
+        const id = this.sets.internId(r);
+        // A set that exports as itself would otherwise hold itself alive.
+        if (id !== base) this.sets.ref(id);
+        v = id + 2;
+      }
+      col[base] = v;
     }
     this.lastSlot = slot;
-    this.lastAttrs = attrs;
-    this.lastResult = r;
-    return r;
+    this.lastBase = base;
+    this.lastResult = v - 2;
+    return v - 2;
   }
 
   /** A source peer went down: its ids are never reused, so drop what was cached for it. */
   forgetSource(sourceId: number): void {
-    for (const slot of this.bySource.keys()) if (Math.floor(slot / FAMILY_SPAN) === sourceId + 1) this.bySource.delete(slot);
+    for (const [slot, col] of this.bySlot) {
+      if (Math.floor(slot / FAMILY_SPAN) !== sourceId + 1) continue;
+      for (let id = 0; id < col.length; id++) this.clear(col, id);
+      this.bySlot.delete(slot);
+    }
     this.lastSlot = -1;
-    this.lastAttrs = undefined;
+  }
+
+  /** The target peer is gone: lets go of every derived set. */
+  release(): void {
+    for (const col of this.bySlot.values()) for (let id = 0; id < col.length; id++) this.clear(col, id);
+    this.bySlot.clear();
+    this.sets.offFree(this.forget);
+    this.lastSlot = -1;
+  }
+
+  private clear(col: Int32Array, base: number): void {
+    const v = col[base]!;
+    if (v >= 2 && v - 2 !== base) this.sets.unref(v - 2);
+    col[base] = 0;
   }
 }
-
 /** Families are (AFI << 8) | SAFI, below 2^24. */
 const FAMILY_SPAN = 0x1000000;
 

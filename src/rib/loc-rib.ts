@@ -1,30 +1,59 @@
 /**
- * The table of one family (RFC 4271 §3.2): every destination some source sent a path for, keyed
- * by `nlri.key`. Adj-RIB-In and Loc-RIB share it (see path.ts): a destination whose paths were
- * all rejected or loop stays here without a best path and is not a Loc-RIB route. The Rib facade
+ * The table of one family (RFC 4271 §3.2): every destination some source sent a path for, and
+ * their paths (path.ts). Adj-RIB-In and Loc-RIB share it: a destination whose paths were all
+ * rejected or loop stays here without a best path and is not a Loc-RIB route. The Rib facade
  * decides when to run the decision and what to tell peers.
  *
- * Each destination gets a small integer id, reused after it leaves, that indexes the per-peer
- * Adj-RIB-Out columns (adj-rib-out.ts) and this table's own index.
+ * Struct of arrays, no object per destination: each destination is a small integer id (reused
+ * after it leaves) indexing typed-array columns — key hash, how many Adj-RIB-Outs hold it as sent,
+ * its first path row, its best path row — and the per-peer Adj-RIB-Out columns
+ * (adj-rib-out.ts). For IPv4 and IPv6 unicast the key itself (the NLRI's wire encoding, length
+ * octet and prefix octets: wire/nlri/prefix.ts) is kept as bytes in a fixed-stride column (5 or
+ * 17 octets), compared in place during the probe, and an `Nlri` object is rebuilt from it only
+ * when someone needs one (outbound batches, readers): the decoder's NLRI objects die young. With
+ * the hash index that is ~35 octets per IPv4 destination, against ~130 for a Dest object, its
+ * NLRI and key string. Other families (EVPN, VPN, RTC: small tables whose NLRI carry labels, ESI
+ * or fields that are not in the key) keep an NLRI object per destination and per path.
  *
  * The index is an open-addressing hash table (linear probing, backward-shift deletion) of ids in
  * an Int32Array rather than a Map: a Map of a million entries costs ~70 MB and ~800 ns per insert
- * on this kind of host, where every fresh page of memory is expensive; this costs ~12 octets per
- * destination and is outside the garbage-collected heap.
+ * on this kind of host.
  */
-import type { Family } from '../wire/family.js';
+import { IPV4_UNICAST, IPV6_UNICAST, type Family } from '../wire/family.js';
+import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
-import { Dest } from './path.js';
+import type { AttrSets } from './attr-set.js';
+import { GROWTH, PathRows, widen } from './path.js';
+import type { RibPeer, Route } from './types.js';
 
 const MIN_SLOTS = 1024;
+/** bestOf(): no best path. */
+export const NO_BEST = -1;
+/** best column: the best path was removed and the decision has not run since (its row may be
+ *  reused already, so the old row number must not compare equal to anything). */
+export const BEST_GONE = -2;
+/** A multipath set one of whose rows was removed: compares unequal to every set. */
+const MULTIPATH_GONE: readonly number[] = Object.freeze([-3]);
+export const NO_ROWS: readonly number[] = Object.freeze([]);
+
+/** Octets of a key: the length octet, then the prefix octets (RFC 4271 §4.3). */
+function keyLength(bits: number): number {
+  return 1 + ((bits + 7) >> 3);
+}
 
 export class LocRib {
   /** Destinations with a best path (the Loc-RIB proper). */
   size = 0;
+  readonly paths: PathRows;
+  /** By id: first path row + 2 (0: a free id, 1: no path). Offset so that a fresh column needs no
+   *  fill: growing one touches no page beyond what is copied (see grow()). */
+  private head = new Int32Array(MIN_SLOTS);
+  /** By id: best path row + 1 (0: NO_BEST, -1: BEST_GONE). */
+  private best = new Int32Array(MIN_SLOTS);
   /** Destinations in the table, best path or not. */
   private count = 0;
-  /** By id; undefined for a free id. */
-  private readonly byId: (Dest | undefined)[] = [];
+  /** Ids below this have been handed out. */
+  private top = 0;
   /** By id: the key's hash. */
   private hashes: Int32Array = new Int32Array(MIN_SLOTS);
   /** By id: Adj-RIB-Outs holding the destination as sent. It stays in the table, its id
@@ -33,26 +62,45 @@ export class LocRib {
   /** id + 1, 0 for an empty slot; length a power of two, at most half full. */
   private slots = new Int32Array(MIN_SLOTS);
   private readonly freeIds: number[] = [];
+  /** Unicast: octets per key, 0 for the families that keep objects. */
+  private readonly stride: number;
+  private keyBytes: Uint8Array;
+  private keyBuf: Buffer;
+  /** Other families, by id: what is advertised for the destination (the best path's NLRI once
+   *  there is one: same key, EVPN/VPN labels may differ from the NLRI that created it). */
+  private readonly nlris: (Nlri | undefined)[] | undefined;
+  /** By id: the equal-cost set including best, when multipath is on and there are several.
+   *  Aside: few destinations have one. */
+  private readonly multipathSets = new Map<number, readonly number[]>();
 
-  constructor(readonly family: Family) {}
+  /** `peers`: source slot → peer (undefined: this speaker), shared with the Rib. */
+  constructor(
+    readonly family: Family,
+    readonly sets: AttrSets,
+    readonly peers: readonly (RibPeer | undefined)[],
+  ) {
+    this.stride = family === IPV4_UNICAST ? 5 : family === IPV6_UNICAST ? 17 : 0;
+    this.keyBytes = new Uint8Array(MIN_SLOTS * this.stride);
+    this.keyBuf = Buffer.from(this.keyBytes.buffer);
+    this.nlris = this.stride === 0 ? [] : undefined;
+    this.paths = new PathRows(this.stride === 0);
+  }
 
-  get(nlri: Nlri): Dest | undefined {
+  /** The destination id for `nlri`, -1 if none. */
+  find(nlri: Nlri): number {
     const key = nlri.key;
     const h = hashKey(key);
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i]!;
-      if (s === 0) return undefined;
-      if (this.hashes[s - 1] === h) {
-        const d = this.byId[s - 1]!;
-        if (d.nlri.key === key) return d;
-      }
+      if (s === 0) return -1;
+      if (this.hashes[s - 1] === h && this.sameKey(s - 1, key)) return s - 1;
     }
   }
 
   /** The destination for `nlri`, created empty when there is none. */
-  obtain(nlri: Nlri): Dest {
+  obtain(nlri: Nlri): number {
     const key = nlri.key;
     const h = hashKey(key);
     let slots = this.slots;
@@ -61,21 +109,22 @@ export class LocRib {
     for (; ; i = (i + 1) & mask) {
       const s = slots[i]!;
       if (s === 0) break;
-      if (this.hashes[s - 1] === h) {
-        const d = this.byId[s - 1]!;
-        if (d.nlri.key === key) return d;
-      }
+      if (this.hashes[s - 1] === h && this.sameKey(s - 1, key)) return s - 1;
     }
-    const d = new Dest(this.family, nlri);
-    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.byId.length;
-    d.id = id;
-    if (id === this.byId.length) this.byId.push(d);
-    else this.byId[id] = d;
-    if (id >= this.hashes.length) {
-      this.hashes = grow(this.hashes);
-      this.heldBy = grow(this.heldBy);
+    const stride = this.stride;
+    if (stride > 0 && (key.length > stride || key.length !== keyLength(key.charCodeAt(0)))) {
+      throw new Error(`rib: NLRI key of ${key.length} octets with prefix length ${key.charCodeAt(0)} is not a ${this.family === IPV4_UNICAST ? 'IPv4' : 'IPv6'} prefix`);
     }
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.top++;
+    if (id >= this.hashes.length) this.grow();
     this.hashes[id] = h;
+    this.head[id] = 1;
+    this.best[id] = 0;
+    if (stride > 0) {
+      const o = id * stride;
+      const bytes = this.keyBytes;
+      for (let k = 0; k < key.length; k++) bytes[o + k] = key.charCodeAt(k);
+    } else this.nlris![id] = nlri;
     if (++this.count * 2 > slots.length) {
       this.rehash(slots.length * 2);
       slots = this.slots;
@@ -83,13 +132,152 @@ export class LocRib {
       for (i = h & mask; slots[i] !== 0; i = (i + 1) & mask);
     }
     slots[i] = id + 1;
-    return d;
+    return id;
   }
 
+  /** What is advertised for destination `id`. Unicast: a fresh `{ key, length }`. */
+  nlriOf(id: number): Nlri {
+    if (this.stride === 0) return this.nlris![id]!;
+    const key = this.keyOf(id);
+    return { key, length: key.charCodeAt(0) } as Nlri;
+  }
+
+  /** The best path's NLRI becomes what is advertised (other families only). */
+  setNlri(id: number, nlri: Nlri): void {
+    if (this.nlris !== undefined) this.nlris[id] = nlri;
+  }
+
+  private keyOf(id: number): string {
+    const b = this.keyBytes;
+    const o = id * this.stride;
+    const bits = b[o]!;
+    switch (keyLength(bits)) {
+      // IPv4 through String.fromCharCode, which the JIT inlines (as the decoder does).
+      case 1:
+        return String.fromCharCode(bits);
+      case 2:
+        return String.fromCharCode(bits, b[o + 1]!);
+      case 3:
+        return String.fromCharCode(bits, b[o + 1]!, b[o + 2]!);
+      case 4:
+        return String.fromCharCode(bits, b[o + 1]!, b[o + 2]!, b[o + 3]!);
+      case 5:
+        return String.fromCharCode(bits, b[o + 1]!, b[o + 2]!, b[o + 3]!, b[o + 4]!);
+      default:
+        return this.keyBuf.toString('latin1', o, o + keyLength(bits));
+    }
+  }
+
+  private sameKey(id: number, key: string): boolean {
+    const stride = this.stride;
+    if (stride === 0) return this.nlris![id]!.key === key;
+    const b = this.keyBytes;
+    const o = id * stride;
+    // Keys are canonical: equal length octets mean equal key lengths.
+    if (b[o] !== key.charCodeAt(0) || key.length > stride) return false;
+    for (let k = 1; k < key.length; k++) if (b[o + k] !== key.charCodeAt(k)) return false;
+    return true;
+  }
+
+  // ===== paths =====
+
+  /** Adds a path at the head of `id`'s list (newest first) and takes references on its
+   *  attribute sets. */
+  addPath(id: number, source: number, attr: number, recv: number, sequence: number, flags: number, nlri: Nlri | undefined): number {
+    const p = this.paths;
+    const r = p.alloc();
+    p.source[r] = source;
+    p.attr[r] = attr;
+    p.recv[r] = recv;
+    p.seq[r] = sequence;
+    p.flags[r] = flags;
+    if (p.nlri !== undefined) p.nlri[r] = nlri;
+    p.next[r] = this.head[id]! - 2;
+    this.head[id] = r + 2;
+    this.sets.ref(attr);
+    this.sets.ref(recv);
+    return r;
+  }
+
+  /** The path `source` sent for `id`, -1 if none: lists are a few paths long. */
+  pathFrom(id: number, source: number): number {
+    const p = this.paths;
+    for (let r = this.head[id]! - 2; r >= 0; r = p.next[r]!) if (p.source[r] === source) return r;
+    return -1;
+  }
+
+  /** The newest path row of destination `id`, -1 for none; rows chain through `paths.next`. */
+  firstPath(id: number): number {
+    return this.head[id]! - 2;
+  }
+
+  /** The best path row, NO_BEST, or BEST_GONE. */
+  bestOf(id: number): number {
+    return this.best[id]! - 1;
+  }
+
+  setBest(id: number, row: number): void {
+    this.best[id] = row + 1;
+  }
+
+  removePath(id: number, row: number): void {
+    const p = this.paths;
+    let r = this.head[id]! - 2;
+    if (r === row) this.head[id] = p.next[row]! + 2;
+    else {
+      while (r >= 0 && p.next[r] !== row) r = p.next[r]!;
+      if (r < 0) return;
+      p.next[r] = p.next[row]!;
+    }
+    if (this.best[id] === row + 1) this.best[id] = BEST_GONE + 1;
+    const set = this.multipathSets.get(id);
+    if (set !== undefined && set.includes(row)) this.multipathSets.set(id, MULTIPATH_GONE);
+    this.sets.unref(p.attr[row]!);
+    this.sets.unref(p.recv[row]!);
+    p.release(row);
+  }
+
+  /** The NLRI path `row` of destination `id` was announced with. */
+  pathNlri(id: number, row: number): Nlri {
+    const n = this.paths.nlri;
+    return n !== undefined ? n[row]! : this.nlriOf(id);
+  }
+
+  attributesOf(row: number): PathAttributes {
+    return this.sets.get(this.paths.attr[row]!);
+  }
+
+  peerOf(row: number): RibPeer | undefined {
+    return this.peers[this.paths.source[row]!];
+  }
+
+  /** Path `row` of destination `id` as readers see it; `received`: the attributes before import
+   *  policy. */
+  route(id: number, row: number, received = false): Route {
+    const p = this.paths;
+    return {
+      family: this.family,
+      nlri: this.pathNlri(id, row),
+      attributes: this.sets.get(received ? p.recv[row]! : p.attr[row]!),
+      peer: this.peers[p.source[row]!],
+      sequence: p.seq[row]!,
+    };
+  }
+
+  multipathOf(id: number): readonly number[] {
+    return this.multipathSets.get(id) ?? NO_ROWS;
+  }
+
+  setMultipath(id: number, rows: readonly number[]): void {
+    if (rows.length === 0) this.multipathSets.delete(id);
+    else this.multipathSets.set(id, rows);
+  }
+
+  // ===== destinations =====
+
   /** Forgets a destination no source has a path for and no peer still holds as sent. */
-  dropIfEmpty(d: Dest): void {
-    if (d.head !== undefined || d.id < 0 || this.heldBy[d.id] !== 0) return;
-    const id = d.id;
+  dropIfEmpty(id: number): void {
+    if (this.head[id] !== 1 || this.heldBy[id] !== 0) return;
     const slots = this.slots;
     const mask = slots.length - 1;
     let i = this.hashes[id]! & mask;
@@ -107,43 +295,55 @@ export class LocRib {
     }
     slots[i] = 0;
     this.count--;
-    this.byId[id] = undefined;
+    this.head[id] = 0;
+    this.best[id] = 0;
+    if (this.nlris !== undefined) this.nlris[id] = undefined;
+    this.multipathSets.delete(id);
     this.freeIds.push(id);
-    d.id = -1;
   }
 
-  /** An Adj-RIB-Out now has `d` as sent (+1) or has withdrawn it (-1). */
-  hold(d: Dest, delta: number): void {
-    this.heldBy[d.id]! += delta;
+  /** An Adj-RIB-Out now has `id` as sent (+1) or has withdrawn it (-1). */
+  hold(id: number, delta: number): void {
+    this.heldBy[id]! += delta;
   }
 
-  /** Every destination, in id order. Dropping the one being visited is allowed. */
-  *dests(): IterableIterator<Dest> {
-    const byId = this.byId;
-    for (let id = 0; id < byId.length; id++) {
-      const d = byId[id];
-      if (d !== undefined) yield d;
+  /** Ids below this may be live (loop bound for `isLive`). */
+  get idLimit(): number {
+    return this.top;
+  }
+
+  isLive(id: number): boolean {
+    return this.head[id] !== 0;
+  }
+
+  /** Grows the columns fourfold: the untouched tail of a fresh array costs no page until it is
+   *  written (calloc'd memory), so a larger step means fewer copies — and on a VM, where a fresh
+   *  page is a ~10 µs trip to the kernel, the copies' pages are most of what growing costs. */
+  private grow(): void {
+    const n = this.hashes.length * GROWTH;
+    this.hashes = widen(this.hashes, n);
+    this.heldBy = widen(this.heldBy, n);
+    this.head = widen(this.head, n);
+    this.best = widen(this.best, n);
+    if (this.stride > 0) {
+      const bytes = new Uint8Array(n * this.stride);
+      bytes.set(this.keyBytes);
+      this.keyBytes = bytes;
+      this.keyBuf = Buffer.from(bytes.buffer);
     }
   }
 
   private rehash(n: number): void {
     const slots = new Int32Array(n);
     const mask = n - 1;
-    const byId = this.byId;
-    for (let id = 0; id < byId.length; id++) {
-      if (byId[id] === undefined) continue;
+    for (let id = 0; id < this.top; id++) {
+      if (this.head[id] === 0) continue;
       let i = this.hashes[id]! & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = id + 1;
     }
     this.slots = slots;
   }
-}
-
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** FNV-1a over the key's code units, then a final mix so that the low bits (the slot) depend on

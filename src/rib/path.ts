@@ -1,149 +1,96 @@
 /**
- * The RIB's own route record. A `Path` is what one source (a peer, or this speaker) says about one
- * NLRI; it is immutable once made, except for its link in its destination's list, so a `Route`
- * handed out in a BestPathChange never changes under its reader. A new announcement makes a new
- * Path.
+ * The RIB's path records, as rows of typed-array columns (struct of arrays). A path is what one
+ * source (a peer, or this speaker) says about one destination.
  *
  * As in BIRD's `net` / `rte`, a destination's list holds every path any source sent for it, the
  * ones import policy rejected or found looping included: that list *is* Adj-RIB-In and the
- * Loc-RIB candidates at once, so a route costs one table entry and one object, not one per RIB.
+ * Loc-RIB candidates at once (RFC 4271 §3.2), so a route costs one destination and one row, not
+ * one per RIB.
+ *
+ * A row is 25 octets outside the collected heap: next row of the destination's list (newest
+ * first; the destination is always known to whoever holds a row), source slot, accepted and received attribute-set ids (attr-set.ts, whose
+ * counts the rows hold), receive sequence, flags. A `Path` object per route (80 octets, plus its
+ * NLRI) was copied twice by the young-generation collector before it settled: ~0.5 s per million
+ * routes. `Route` objects are made only for readers (rib.ts).
+ *
+ * Rows are reused through a free list; a row index alone therefore does not name a path for
+ * ever, which is why the Loc-RIB marks a removed best path (loc-rib.ts BEST_GONE).
  */
-import type { Family } from '../wire/family.js';
-import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
-import type { RibPeer, Route } from './types.js';
 
-/** Path.flags bits. */
+/** flags bits. */
 export const ACCEPTED = 1;
+/** No loop (RFC 4271 §9.1.2, RFC 4456 §8); rejected paths stay in Adj-RIB-In only. */
 export const ELIGIBLE = 2;
+/** Learned from an external peer (decision step 6, export rules). */
 export const EBGP = 4;
+/** Both: the path takes part in the decision (Loc-RIB), not only kept in Adj-RIB-In. */
+export const CANDIDATE = ACCEPTED | ELIGIBLE;
 
-export class Path implements Route {
-  /** Next path of the same destination (newest first). */
-  next: Path | undefined = undefined;
+const MIN_ROWS = 1024;
 
-  constructor(
-    /** Where it belongs: gives its NLRI and family without a field for each. */
-    readonly dest: Dest,
-    /** After import policy (equal to `received` when there is none or it changed nothing). */
-    readonly attributes: PathAttributes,
-    readonly peer: RibPeer | undefined,
-    readonly sequence: number,
-    /** As the peer sent it (Adj-RIB-In, RFC 4271 §3.2 "unprocessed routing information"). */
-    readonly received: PathAttributes,
-    /** ACCEPTED | ELIGIBLE | EBGP: one small integer instead of three fields. */
-    readonly flags: number,
-  ) {}
+export class PathRows {
+  /** Next row of the same destination, -1 at the end; for a free row, the next free one. */
+  next = new Int32Array(MIN_ROWS);
+  /** Source slot (rib.ts): 0 is this speaker. */
+  source = new Int32Array(MIN_ROWS);
+  /** After import policy (equal to `recv` when there is none or it changed nothing; `recv` when
+   *  policy rejected the path, which ACCEPTED then says). */
+  attr = new Int32Array(MIN_ROWS);
+  /** As the peer sent it (Adj-RIB-In, RFC 4271 §3.2 "unprocessed routing information"). */
+  recv = new Int32Array(MIN_ROWS);
+  /** Receive order (RFC 5004: the oldest external path wins a tie). A double: a long-lived
+   *  daemon may count past 2^31. */
+  seq = new Float64Array(MIN_ROWS);
+  flags = new Uint8Array(MIN_ROWS);
+  /** EVPN / VPN / RTC only: the NLRI the path was announced with, whose labels or ESI may differ
+   *  from another source's for the same key (nlri-identity.ts). Unicast rows keep none. */
+  readonly nlri: (Nlri | undefined)[] | undefined;
 
-  get family(): Family {
-    return this.dest.family;
+  private freeHead = -1;
+  private used = 0;
+
+  constructor(keepNlri: boolean) {
+    this.nlri = keepNlri ? [] : undefined;
   }
 
-  get nlri(): Nlri {
-    return this.dest.nlri;
-  }
-
-  /** Import policy accepted it. */
-  get accepted(): boolean {
-    return (this.flags & ACCEPTED) !== 0;
-  }
-
-  /** No loop (RFC 4271 §9.1.2, RFC 4456 §8); rejected paths stay in Adj-RIB-In only. */
-  get eligible(): boolean {
-    return (this.flags & ELIGIBLE) !== 0;
-  }
-
-  /** Learned from an external peer (decision step 6, export rules). */
-  get ebgp(): boolean {
-    return (this.flags & EBGP) !== 0;
-  }
-}
-
-/**
- * A path whose NLRI is not the destination's own object: an EVPN or VPN route re-announced, or
- * sent by another source, with fields outside the key (labels, ESI) that may differ
- * (nlri-identity.ts). Unicast paths never need it, so they do not pay for the field.
- */
-export class PathWithNlri extends Path {
-  constructor(
-    dest: Dest,
-    attributes: PathAttributes,
-    peer: RibPeer | undefined,
-    sequence: number,
-    received: PathAttributes,
-    flags: number,
-    private readonly ownNlri: Nlri,
-  ) {
-    super(dest, attributes, peer, sequence, received, flags);
-  }
-
-  override get nlri(): Nlri {
-    return this.ownNlri;
-  }
-}
-
-/** A path that takes part in the decision (Loc-RIB), not only kept in Adj-RIB-In. */
-export function isCandidate(p: Path): boolean {
-  return (p.flags & (ACCEPTED | ELIGIBLE)) === (ACCEPTED | ELIGIBLE);
-}
-
-/** One NLRI: every source's path, the best one, and the multipath set. */
-export class Dest {
-  /** Index of this destination in its table's columns (the Adj-RIB-Out state, how many peers
-   *  hold it as sent: loc-rib.ts); -1 once it left its table. */
-  id = -1;
-  head: Path | undefined = undefined;
-  best: Path | undefined = undefined;
-
-  constructor(
-    readonly family: Family,
-    /** What is advertised for this destination: the best path's NLRI once there is one (same
-     *  key; EVPN/VPN labels may differ from the NLRI that created the destination). */
-    public nlri: Nlri,
-  ) {}
-
-  insert(p: Path): void {
-    p.next = this.head;
-    this.head = p;
-  }
-
-  /** The path `peer` (undefined: this speaker) sent, if any: lists are a few paths long. */
-  from(peer: RibPeer | undefined): Path | undefined {
-    for (let p = this.head; p !== undefined; p = p.next) if (p.peer === peer) return p;
-    return undefined;
-  }
-
-  remove(p: Path): void {
-    if (this.head === p) this.head = p.next;
-    else {
-      let q = this.head;
-      while (q !== undefined && q.next !== p) q = q.next;
-      if (q === undefined) return;
-      q.next = p.next;
+  alloc(): number {
+    const r = this.freeHead;
+    if (r >= 0) {
+      this.freeHead = this.next[r]!;
+      return r;
     }
-    p.next = undefined;
+    if (this.used === this.next.length) this.grow();
+    return this.used++;
   }
 
-  /** Equal-cost set including best, when multipath is on and there are several; else empty and
-   *  readers use [best]. Kept aside: few destinations have one, and a field would cost every
-   *  destination 8 octets. */
-  get multipath(): readonly Path[] {
-    return multipathSets.get(this) ?? NO_PATHS;
+  release(row: number): void {
+    this.flags[row] = 0;
+    if (this.nlri !== undefined) this.nlri[row] = undefined;
+    this.next[row] = this.freeHead;
+    this.freeHead = row;
   }
 
-  set multipath(set: readonly Path[]) {
-    if (set.length === 0) multipathSets.delete(this);
-    else multipathSets.set(this, set);
-  }
-
-  /** The Loc-RIB candidates (what the looking glass shows as paths). */
-  paths(): Path[] {
-    const out: Path[] = [];
-    for (let p = this.head; p !== undefined; p = p.next) if (isCandidate(p)) out.push(p);
-    return out;
+  private grow(): void {
+    const n = this.next.length * GROWTH;
+    this.next = widen(this.next, n);
+    this.source = widen(this.source, n);
+    this.attr = widen(this.attr, n);
+    this.recv = widen(this.recv, n);
+    const seq = new Float64Array(n);
+    seq.set(this.seq);
+    this.seq = seq;
+    const flags = new Uint8Array(n);
+    flags.set(this.flags);
+    this.flags = flags;
   }
 }
 
-export const NO_PATHS: readonly Path[] = Object.freeze([]);
+/** Columns grow fourfold (see loc-rib.ts grow()). */
+export const GROWTH = 4;
 
-const multipathSets = new WeakMap<Dest, readonly Path[]>();
+export function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}

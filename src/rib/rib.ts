@@ -12,6 +12,15 @@
  * destination lists every source's path, rejected and looping ones included, so a route costs one
  * table entry; per-peer views (adjRibIn, removePeer, setPolicy) scan the table.
  *
+ * Memory layout: struct of arrays. Destinations (loc-rib.ts), paths (path.ts), Adj-RIB-Out
+ * columns and buckets (adj-rib-out.ts) are typed-array columns indexed by small integers, and
+ * attribute sets are referred to by id (attr-set.ts, reference-counted by those columns). A route
+ * in a 1M-route table with one peer in and one out costs ~80 octets outside the collected heap and
+ * no heap object: BIRD keeps one in ~95 octets. `Route`, `BestPathChange` and unicast `Nlri`
+ * objects are made only at the edge — readers (destinations, adjRibIn, adjRibOut), the
+ * onBestPathChange handler when one is set, import/export policies when set, outbound batches —
+ * and are fresh each time: compare routes by content, attributes with === (still interned).
+ *
  * Only best paths are advertised (no ADD-PATH). Everything is synchronous: a call returns with
  * all its consequences queued, and onOutbound is called at the end of the call, never in the
  * middle of one, so a handler may call takeOutbound straight away.
@@ -30,8 +39,8 @@ import { AttrSets } from './attr-set.js';
 import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
 import { ExportCache, isIbgp, type ExportContext } from './export-rules.js';
 import { isEligible, type LoopContext } from './import-rules.js';
-import { LocRib } from './loc-rib.js';
-import { ACCEPTED, EBGP, ELIGIBLE, isCandidate, Path, PathWithNlri, type Dest } from './path.js';
+import { LocRib, NO_BEST } from './loc-rib.js';
+import { ACCEPTED, CANDIDATE, EBGP, ELIGIBLE } from './path.js';
 import { keyIsWholeNlri, sameNlri } from './nlri-identity.js';
 import type { BestPathChange, OutboundBatch, RibPeer, Route } from './types.js';
 import { DEFAULT_MEMBERSHIP, RTC_FAMILY, RtMembership, isConstrainedFamily } from './rt-constraint.js';
@@ -73,6 +82,8 @@ interface InCounts {
 /** Where paths come from: a peer, or this speaker (id -1, no peer). */
 class Source {
   readonly inCounts = new Map<Family, InCounts>();
+  /** Index in the Rib's source columns, what path rows hold (path.ts); 0 is this speaker. */
+  slot = 0;
   importPolicy: PolicyFn | undefined = undefined;
   /** RFC 4724 §4.2: the previous session of this neighbour, whose stale paths ours replace. */
   staleFrom: Source | undefined = undefined;
@@ -87,7 +98,7 @@ class PeerState extends Source {
   readonly out = new Map<Family, AdjRibOut>();
   /** Families whose End-of-RIB is owed once their initial table has been taken (RFC 4724 §2). */
   readonly eorPending = new Set<Family>();
-  readonly exportCache = new ExportCache();
+  readonly exportCache: ExportCache;
   exportPolicy: PolicyFn | undefined = undefined;
   /** RFC 4684: the peer's route target memberships, when it negotiated RTC. */
   readonly rtc: RtMembership | undefined;
@@ -96,8 +107,12 @@ class PeerState extends Source {
   rtcComplete = false;
   /** onOutbound was called (or is about to be) and takeOutbound has not run since. */
   notified = false;
-  constructor(override readonly peer: RibPeer) {
+  constructor(
+    override readonly peer: RibPeer,
+    sets: AttrSets,
+  ) {
     super(peer.id, peer, !isIbgp(peer));
+    this.exportCache = new ExportCache(sets);
     this.rtc = peer.families.has(RTC_FAMILY) ? new RtMembership() : undefined;
   }
 }
@@ -128,6 +143,10 @@ export class Rib {
   private readonly mp: MultipathOptions | undefined;
   private readonly peers = new Map<number, PeerState>();
   private readonly local = new Source(LOCAL_ID, undefined, false);
+  /** By source slot: the source, and its peer (undefined: this speaker), which the tables read. */
+  private readonly sources: (Source | undefined)[] = [this.local];
+  private readonly peerBySlot: (RibPeer | undefined)[] = [undefined];
+  private readonly freeSlots: number[] = [];
   private readonly locRibs = new Map<Family, LocRib>();
   private readonly targets = new Map<Family, Target[]>();
   private readonly stale = new StaleSets<Source>();
@@ -148,7 +167,8 @@ export class Rib {
    *  replaces path by path (RFC 4724 §4.2); they are not offered back to it. */
   addPeer(peer: RibPeer, policy?: PeerPolicy, staleFrom?: number): void {
     if (this.peers.has(peer.id)) throw new Error(`rib: peer ${peer.id} (${peer.address}) is already up`);
-    const st = new PeerState(peer);
+    const st = new PeerState(peer, this.attrSets);
+    this.assignSlot(st);
     st.importPolicy = policy?.import;
     st.exportPolicy = policy?.export;
     this.peers.set(peer.id, st);
@@ -157,7 +177,7 @@ export class Rib {
     const families = [...peer.families].sort((a, b) => (a === RTC_FAMILY ? -1 : b === RTC_FAMILY ? 1 : 0));
     if (st.rtc !== undefined && peer.routeReflectorClient) this.originateDefaultMembership();
     for (const family of families) {
-      const out = new AdjRibOut(family, this.locRib(family));
+      const out = new AdjRibOut(family, this.attrSets, this.locRib(family));
       st.out.set(family, out);
       st.eorPending.add(family);
       const t: Target = { st, out };
@@ -165,7 +185,7 @@ export class Rib {
       if (list === undefined) this.targets.set(family, [t]);
       else list.push(t);
       const loc = this.locRibs.get(family);
-      if (loc !== undefined) for (const d of loc.dests()) this.offer(t, family, d, false);
+      if (loc !== undefined) for (let id = 0; id < loc.idLimit; id++) if (loc.isLive(id)) this.offer(t, family, loc, id, false);
     }
     // Even an empty table owes an End-of-RIB per family.
     if (!st.notified) this.schedule(st);
@@ -179,6 +199,7 @@ export class Rib {
     for (const family of st.inCounts.keys()) this.dropPaths(st, family);
     this.flushStaleOf(st);
     for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+    this.releaseSlot(st);
     this.flush();
   }
 
@@ -195,7 +216,10 @@ export class Rib {
     for (const family of st.inCounts.keys()) if (!keep.has(family)) this.dropPaths(st, family);
     this.flushStaleOf(st);
     if (keep.size > 0) this.stale.add(st.peer, st, keep);
-    else for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+    else {
+      for (const other of this.peers.values()) other.exportCache.forgetSource(peerId);
+      this.releaseSlot(st);
+    }
     this.flush();
   }
 
@@ -213,6 +237,7 @@ export class Rib {
       const heir = set.successor === undefined ? undefined : this.peers.get(set.successor);
       if (heir !== undefined && heir.staleFrom === set.source) heir.staleFrom = undefined;
       for (const other of this.peers.values()) other.exportCache.forgetSource(oldPeerId);
+      this.releaseSlot(set.source);
     }
     this.flush();
     return set.families;
@@ -231,6 +256,7 @@ export class Rib {
   /** Stops sending to a peer whose session ended. */
   private detach(st: PeerState): void {
     this.peers.delete(st.id);
+    st.exportCache.release();
     for (const [family, out] of st.out) {
       out.release();
       const list = this.targets.get(family);
@@ -242,12 +268,13 @@ export class Rib {
   private dropPaths(src: Source, family: Family): void {
     const loc = this.locRibs.get(family);
     if (loc === undefined) return;
-    // Deleting the entry being visited (settle → dropIfEmpty) is safe in Map iteration.
-    for (const d of loc.dests()) {
-      const p = d.from(src.peer);
-      if (p === undefined) continue;
-      d.remove(p);
-      this.settle(family, loc, d);
+    // Dropping the destination being visited (settle → dropIfEmpty) is safe: ids stay put.
+    for (let id = 0; id < loc.idLimit; id++) {
+      if (!loc.isLive(id)) continue;
+      const row = loc.pathFrom(id, src.slot);
+      if (row < 0) continue;
+      loc.removePath(id, row);
+      this.settle(family, loc, id);
     }
     src.inCounts.delete(family);
   }
@@ -275,18 +302,20 @@ export class Rib {
       const loc = this.locRib(w.family);
       for (const nlri of w.nlri) this.forget(st, counts, w.family, loc, nlri);
     }
+    const sets = this.attrSets;
     for (const a of update.announced) {
       const family = a.family;
-      let attrs = this.attrSets.intern(a.attributes);
+      let attrs = sets.intern(a.attributes);
       // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored (import policy may set one).
-      if (st.ebgp && attrs.localPref !== undefined) attrs = this.attrSets.setLocalPref(attrs, undefined);
+      if (st.ebgp && attrs.localPref !== undefined) attrs = sets.setLocalPref(attrs, undefined);
+      const recv = sets.idOf(attrs);
       const eligible = isEligible(this.loopCtx, attrs, st.ebgp, st.peer.localAs);
       const policy = st.importPolicy;
       const counts = countsOf(st, family);
       const loc = this.locRib(family);
       for (const nlri of a.nlri) {
-        const accepted = policy === undefined ? attrs : this.internOrReject(policy(st.peer, family, nlri, attrs));
-        this.learn(st, counts, family, loc, loc.obtain(nlri), nlri, attrs, accepted, eligible, ++this.sequence);
+        const accepted = policy === undefined ? recv : this.internOrReject(policy(st.peer, family, nlri, attrs));
+        this.learn(st, counts, family, loc, loc.obtain(nlri), nlri, recv, accepted, eligible, ++this.sequence);
       }
     }
     if (st.rtc !== undefined && touches(update, RTC_FAMILY)) this.refreshMembership(st, st.rtc);
@@ -299,7 +328,7 @@ export class Rib {
 
   /** A local route (config, API). Next hop 0.0.0.0 / :: means "our address towards each peer". */
   originate(family: Family, nlri: Nlri, attrs: PathAttributes): void {
-    const a = this.attrSets.intern(attrs);
+    const a = this.attrSets.internId(attrs);
     const loc = this.locRib(family);
     this.learn(this.local, countsOf(this.local, family), family, loc, loc.obtain(nlri), nlri, a, a, true, ++this.sequence);
     this.flush();
@@ -319,12 +348,17 @@ export class Rib {
     const imp = policy.import;
     for (const [family, counts] of st.inCounts) {
       const loc = this.locRib(family);
-      // Paths are replaced, never removed, so no destination leaves the Map under the iteration.
-      for (const d of loc.dests()) {
-        const p = d.from(st.peer);
-        if (p === undefined) continue;
-        const accepted = imp === undefined ? p.received : this.internOrReject(imp(st.peer, family, p.nlri, p.received));
-        this.learn(st, counts, family, loc, d, p.nlri, p.received, accepted, p.eligible, p.sequence);
+      const rows = loc.paths;
+      // Paths are replaced, never removed, so no destination leaves the table under the loop.
+      for (let id = 0; id < loc.idLimit; id++) {
+        if (!loc.isLive(id)) continue;
+        const row = loc.pathFrom(id, st.slot);
+        if (row < 0) continue;
+        const recv = rows.recv[row]!;
+        const nlri = loc.pathNlri(id, row);
+        const eligible = (rows.flags[row]! & ELIGIBLE) !== 0;
+        const accepted = imp === undefined ? recv : this.internOrReject(imp(st.peer, family, nlri, this.attrSets.get(recv)));
+        this.learn(st, counts, family, loc, id, nlri, recv, accepted, eligible, rows.seq[row]!);
       }
     }
     for (const [family, out] of st.out) this.offerAll({ st, out }, family, false);
@@ -367,18 +401,29 @@ export class Rib {
       if (out.pending > 0 && budget > 0) budget -= out.take(budget, announced, withdrawn);
       if (out.pending === 0 && !this.holdsEndOfRib(st, family) && st.eorPending.delete(family)) endOfRib.push(family);
     }
+    // Sets whose last route was just sent as withdrawn go now (the batch keeps its objects).
+    this.attrSets.collect();
     if (announced.length === 0 && withdrawn.length === 0 && endOfRib.length === 0) return undefined;
     return { announced, withdrawn, endOfRib };
   }
 
   // ===== read side (API, CLI, looking glass) =====
 
+  /** Fresh Route objects each call; within one destination, `best` and `multipath` are the very
+   *  objects of `paths`. */
   *destinations(family: Family): Iterable<{ nlri: Nlri; paths: readonly Route[]; best: Route | undefined; multipath: readonly Route[] }> {
     const loc = this.locRibs.get(family);
     if (loc === undefined) return;
-    for (const d of loc.dests()) {
-      if (d.best === undefined) continue; // only rejected or looping paths: Adj-RIB-In only
-      yield { nlri: d.nlri, paths: d.paths(), best: d.best, multipath: multipathOf(d) };
+    const rows = loc.paths;
+    for (let id = 0; id < loc.idLimit; id++) {
+      if (!loc.isLive(id)) continue;
+      const bestRow = loc.bestOf(id);
+      if (bestRow < 0) continue; // only rejected or looping paths: Adj-RIB-In only
+      const byRow = new Map<number, Route>();
+      for (let r = loc.firstPath(id); r >= 0; r = rows.next[r]!) if ((rows.flags[r]! & CANDIDATE) === CANDIDATE) byRow.set(r, loc.route(id, r));
+      const best = byRow.get(bestRow)!;
+      const mp = loc.multipathOf(id);
+      yield { nlri: loc.nlriOf(id), paths: [...byRow.values()], best, multipath: mp.length > 0 ? mp.map((r) => byRow.get(r)!) : [best] };
     }
   }
 
@@ -387,10 +432,10 @@ export class Rib {
     const st = this.peers.get(peerId);
     const loc = this.locRibs.get(family);
     if (st === undefined || loc === undefined || !st.inCounts.has(family)) return;
-    for (const d of loc.dests()) {
-      const p = d.from(st.peer);
-      if (p === undefined) continue;
-      yield p.received === p.attributes ? p : { family, nlri: p.nlri, attributes: p.received, peer: p.peer, sequence: p.sequence };
+    for (let id = 0; id < loc.idLimit; id++) {
+      if (!loc.isLive(id)) continue;
+      const row = loc.pathFrom(id, st.slot);
+      if (row >= 0) yield loc.route(id, row, true);
     }
   }
 
@@ -438,133 +483,168 @@ export class Rib {
   private locRib(family: Family): LocRib {
     let loc = this.locRibs.get(family);
     if (loc === undefined) {
-      loc = new LocRib(family);
+      loc = new LocRib(family, this.attrSets, this.peerBySlot);
       this.locRibs.set(family, loc);
     }
     return loc;
   }
 
-  private internOrReject(a: PathAttributes | undefined): PathAttributes | undefined {
-    return a === undefined ? undefined : this.attrSets.intern(a);
+  /** A source's slot is what its path rows hold; it is reused once the source has no path left. */
+  private assignSlot(src: Source): void {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.sources.length;
+    src.slot = slot;
+    this.sources[slot] = src;
+    this.peerBySlot[slot] = src.peer;
   }
 
-  /** Records what `src` now says for destination `d` and runs the decision if that changed. */
+  /** `src` is gone and has no path left in any table. */
+  private releaseSlot(src: Source): void {
+    if (src.slot === 0 || this.sources[src.slot] !== src) return;
+    this.sources[src.slot] = undefined;
+    this.peerBySlot[src.slot] = undefined;
+    this.freeSlots.push(src.slot);
+  }
+
+  /** The id of the attributes a policy returned, -1 for a rejection. */
+  private internOrReject(a: PathAttributes | undefined): number {
+    return a === undefined ? -1 : this.attrSets.internId(a);
+  }
+
+  /** Records what `src` now says for destination `id` (attribute ids; `accepted` -1: import
+   *  policy rejected it) and runs the decision if that changed. */
   private learn(
     src: Source,
     counts: InCounts,
     family: Family,
     loc: LocRib,
-    d: Dest,
+    id: number,
     nlri: Nlri,
-    received: PathAttributes,
-    accepted: PathAttributes | undefined,
+    received: number,
+    accepted: number,
     eligible: boolean,
     sequence: number,
   ): void {
-    const old = d.from(src.peer);
-    const isAccepted = accepted !== undefined;
+    const rows = loc.paths;
+    const old = loc.pathFrom(id, src.slot);
+    const isAccepted = accepted >= 0;
     // RFC 4724 §4.2: what the restarted peer sends again is no longer stale.
-    const staleGone = src.staleFrom !== undefined && this.dropStalePath(src.staleFrom, family, d);
+    const staleGone = src.staleFrom !== undefined && this.dropStalePath(src.staleFrom, family, loc, id);
+    const flags = (isAccepted ? ACCEPTED : 0) | (eligible ? ELIGIBLE : 0) | (src.ebgp ? EBGP : 0);
     if (
-      old !== undefined &&
-      old.received === received &&
-      old.eligible === eligible &&
-      old.accepted === isAccepted &&
-      (!isAccepted || old.attributes === accepted) &&
-      sameNlri(family, old.nlri, nlri)
+      old >= 0 &&
+      rows.recv[old] === received &&
+      rows.flags[old] === flags &&
+      (!isAccepted || rows.attr[old] === accepted) &&
+      (keyIsWholeNlri(family) || sameNlri(family, loc.pathNlri(id, old), nlri))
     ) {
       return; // a duplicate (refresh, or a policy change that changed nothing here)
     }
-    const flags = (isAccepted ? ACCEPTED : 0) | (eligible ? ELIGIBLE : 0) | (src.ebgp ? EBGP : 0);
-    const p =
-      nlri === d.nlri || keyIsWholeNlri(family)
-        ? new Path(d, accepted ?? received, src.peer, sequence, received, flags)
-        : new PathWithNlri(d, accepted ?? received, src.peer, sequence, received, flags, nlri);
     let was = false;
-    if (old !== undefined) {
-      was = isCandidate(old);
-      d.remove(old);
+    if (old >= 0) {
+      was = (rows.flags[old]! & CANDIDATE) === CANDIDATE;
+      loc.removePath(id, old);
       if (was) counts.accepted--;
     } else counts.received++;
-    d.insert(p);
-    const is = isCandidate(p);
+    loc.addPath(id, src.slot, isAccepted ? accepted : received, received, sequence, flags, nlri);
+    const is = (flags & CANDIDATE) === CANDIDATE;
     if (is) counts.accepted++;
     // A path that is and was only in Adj-RIB-In cannot change the decision.
-    if (was || is || staleGone) this.settle(family, loc, d);
+    if (was || is || staleGone) this.settle(family, loc, id);
   }
 
-  /** Removes the stale path `stale` holds for `d`; true if it took part in the decision. */
-  private dropStalePath(stale: Source, family: Family, d: Dest): boolean {
-    const p = d.from(stale.peer);
-    if (p === undefined) return false;
-    d.remove(p);
+  /** Removes the stale path `stale` holds for `id`; true if it took part in the decision. */
+  private dropStalePath(stale: Source, family: Family, loc: LocRib, id: number): boolean {
+    const row = loc.pathFrom(id, stale.slot);
+    if (row < 0) return false;
+    const candidate = (loc.paths.flags[row]! & CANDIDATE) === CANDIDATE;
+    loc.removePath(id, row);
     const counts = countsOf(stale, family);
     counts.received--;
-    if (!isCandidate(p)) return false;
+    if (!candidate) return false;
     counts.accepted--;
     return true;
   }
 
   private forget(src: Source, counts: InCounts, family: Family, loc: LocRib, nlri: Nlri): void {
-    const d = loc.get(nlri);
-    if (d !== undefined && src.staleFrom !== undefined) {
+    const id = loc.find(nlri);
+    if (id < 0) return;
+    if (src.staleFrom !== undefined) {
       // RFC 4724 §4.2: a withdrawal from the restarted peer ends the stale path as well.
-      if (this.dropStalePath(src.staleFrom, family, d)) this.settle(family, loc, d);
-      else loc.dropIfEmpty(d);
+      if (this.dropStalePath(src.staleFrom, family, loc, id)) this.settle(family, loc, id);
+      else loc.dropIfEmpty(id);
+      if (!loc.isLive(id)) return;
     }
-    const old = d?.from(src.peer);
-    if (d === undefined || old === undefined) return;
-    d.remove(old);
+    const old = loc.pathFrom(id, src.slot);
+    if (old < 0) return;
+    const candidate = (loc.paths.flags[old]! & CANDIDATE) === CANDIDATE;
+    loc.removePath(id, old);
     counts.received--;
-    if (isCandidate(old)) {
+    if (candidate) {
       counts.accepted--;
-      this.settle(family, loc, d);
-    } else loc.dropIfEmpty(d);
+      this.settle(family, loc, id);
+    } else loc.dropIfEmpty(id);
   }
 
   /** Runs the decision for a destination whose paths changed and passes the outcome on. */
-  private settle(family: Family, loc: LocRib, d: Dest): void {
-    const had = d.best !== undefined;
-    const changed = decide(d, this.mp);
+  private settle(family: Family, loc: LocRib, id: number): void {
+    const had = loc.bestOf(id) !== NO_BEST;
+    const changed = decide(loc, id, this.mp);
+    const best = loc.bestOf(id);
     // EVPN/VPN: the best path may carry other labels than what was advertised (nlri-identity.ts).
     let nlriChanged = false;
-    const bestNlri = d.best?.nlri;
-    if (bestNlri !== undefined && bestNlri !== d.nlri) {
-      nlriChanged = !sameNlri(family, bestNlri, d.nlri);
-      d.nlri = bestNlri;
+    if (best >= 0 && !keyIsWholeNlri(family)) {
+      const bestNlri = loc.pathNlri(id, best);
+      const current = loc.nlriOf(id);
+      if (bestNlri !== current) {
+        nlriChanged = !sameNlri(family, bestNlri, current);
+        loc.setNlri(id, bestNlri);
+      }
     }
-    if (had !== (d.best !== undefined)) loc.size += had ? -1 : 1;
+    if (had !== (best >= 0)) loc.size += had ? -1 : 1;
     if (changed !== 0) {
       const cb = this.onBestPathChange;
-      // Without multipath no destination has a set: skip the side table's lookup per change.
-      if (cb !== undefined) cb({ family, nlri: d.nlri, best: d.best, multipath: this.mp === undefined ? bestOnly(d) : multipathOf(d) });
+      if (cb !== undefined) cb(this.change(family, loc, id, best));
       const list = this.targets.get(family);
-      if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, d, nlriChanged);
+      if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, loc, id, nlriChanged);
     }
     // Last: the offers above clear what peers had queued under this destination's id.
-    loc.dropIfEmpty(d);
+    loc.dropIfEmpty(id);
+  }
+
+  /** The BestPathChange handed to onBestPathChange: fresh objects, made only when it is set. */
+  private change(family: Family, loc: LocRib, id: number, best: number): BestPathChange {
+    if (best < 0) return { family, nlri: loc.nlriOf(id), best: undefined, multipath: NO_ROUTES };
+    const route = loc.route(id, best);
+    // Without multipath no destination has a set: skip the side table's lookup per change.
+    const mp = this.mp === undefined ? NO_ROWS_SET : loc.multipathOf(id);
+    const multipath = mp.length > 0 ? mp.map((r) => (r === best ? route : loc.route(id, r))) : [route];
+    return { family, nlri: route.nlri, best: route, multipath };
   }
 
   private offerAll(t: Target, family: Family, force: boolean): void {
     const loc = this.locRibs.get(family);
-    if (loc !== undefined) for (const d of loc.dests()) this.offer(t, family, d, force);
+    if (loc === undefined) return;
+    for (let id = 0; id < loc.idLimit; id++) if (loc.isLive(id)) this.offer(t, family, loc, id, force);
   }
 
-  /** Puts what peer `t` should have for `d` into its Adj-RIB-Out (RFC 4271 §9.2). */
-  private offer(t: Target, family: Family, d: Dest, force: boolean): void {
+  /** Puts what peer `t` should have for destination `id` into its Adj-RIB-Out (RFC 4271 §9.2). */
+  private offer(t: Target, family: Family, loc: LocRib, id: number, force: boolean): void {
     const st = t.st;
-    const best = d.best;
-    let attrs: PathAttributes | null = null;
-    // Not back to where it came from, nor to a restarted peer its own stale paths.
-    if (best !== undefined && best.peer !== st.peer && (st.staleFrom === undefined || best.peer !== st.staleFrom.peer)) {
-      const source = best.peer;
-      attrs = st.exportCache.lookup(this.exportCtx, family, best.attributes, source === undefined ? LOCAL_ID : source.id, source, st.peer);
-      const policy = st.exportPolicy;
-      if (attrs !== null && policy !== undefined) attrs = this.internOrReject(policy(st.peer, family, d.nlri, attrs)) ?? null;
+    const best = loc.bestOf(id);
+    let attr = -1;
+    if (best >= 0) {
+      const slot = loc.paths.source[best]!;
+      // Not back to where it came from, nor to a restarted peer its own stale paths.
+      if (slot !== st.slot && (st.staleFrom === undefined || slot !== st.staleFrom.slot)) {
+        const source = this.peerBySlot[slot];
+        attr = st.exportCache.lookup(this.exportCtx, family, loc.paths.attr[best]!, source === undefined ? LOCAL_ID : source.id, source, st.peer);
+        const policy = st.exportPolicy;
+        if (attr >= 0 && policy !== undefined) attr = this.internOrReject(policy(st.peer, family, loc.nlriOf(id), this.attrSets.get(attr)));
+      }
     }
-    if (attrs !== null && !this.constraintAllows(st, family, d, attrs)) attrs = null;
-    if (attrs !== null) t.out.announceDest(d, attrs, force);
-    else t.out.withdrawDest(d);
+    if (attr >= 0 && !this.constraintAllows(st, family, loc, id, attr)) attr = -1;
+    if (attr >= 0) t.out.announceDest(id, attr, force);
+    else t.out.withdrawDest(id);
     if (!st.notified && t.out.pending > 0) this.schedule(st);
   }
 
@@ -574,12 +654,13 @@ export class Rib {
     return st.rtc !== undefined && !st.rtcComplete && isConstrainedFamily(family);
   }
 
-  private constraintAllows(st: PeerState, family: Family, d: Dest, attrs: PathAttributes): boolean {
+  private constraintAllows(st: PeerState, family: Family, loc: LocRib, id: number, attr: number): boolean {
     if (family === RTC_FAMILY) {
       // §3.2: our default membership is for route reflector clients only.
-      return d.nlri.key !== DEFAULT_MEMBERSHIP.key || d.best?.peer !== undefined || st.peer.routeReflectorClient;
+      const best = loc.bestOf(id);
+      return loc.nlriOf(id).key !== DEFAULT_MEMBERSHIP.key || (best >= 0 && loc.peerOf(best) !== undefined) || st.peer.routeReflectorClient;
     }
-    return st.rtc === undefined || !isConstrainedFamily(family) || st.rtc.wants(attrs);
+    return st.rtc === undefined || !isConstrainedFamily(family) || st.rtc.wants(this.attrSets.get(attr));
   }
 
   /** Rebuilds a peer's memberships from its accepted RTC paths; re-offers the VPN tables when they changed. */
@@ -587,9 +668,10 @@ export class Rib {
     const routes: RtcRoute[] = [];
     const loc = this.locRibs.get(RTC_FAMILY);
     if (loc !== undefined) {
-      for (const d of loc.dests()) {
-        const p = d.from(st.peer);
-        if (p !== undefined && isCandidate(p)) routes.push(d.nlri as RtcRoute);
+      for (let id = 0; id < loc.idLimit; id++) {
+        if (!loc.isLive(id)) continue;
+        const row = loc.pathFrom(id, st.slot);
+        if (row >= 0 && (loc.paths.flags[row]! & CANDIDATE) === CANDIDATE) routes.push(loc.nlriOf(id) as RtcRoute);
       }
     }
     if (!rtc.replace(routes)) return;
@@ -599,10 +681,10 @@ export class Rib {
   /** §3.2: a route reflector asks its RTC-capable clients for every VPN route. */
   private originateDefaultMembership(): void {
     const loc = this.locRib(RTC_FAMILY);
-    const d = loc.obtain(DEFAULT_MEMBERSHIP);
-    if (d.from(undefined) !== undefined) return;
-    const attrs = this.attrSets.intern({ origin: 0, asPath: [], nextHop: '0.0.0.0' });
-    this.learn(this.local, countsOf(this.local, RTC_FAMILY), RTC_FAMILY, loc, d, DEFAULT_MEMBERSHIP, attrs, attrs, true, ++this.sequence);
+    const id = loc.obtain(DEFAULT_MEMBERSHIP);
+    if (loc.pathFrom(id, this.local.slot) >= 0) return;
+    const attrs = this.attrSets.internId({ origin: 0, asPath: [], nextHop: '0.0.0.0' });
+    this.learn(this.local, countsOf(this.local, RTC_FAMILY), RTC_FAMILY, loc, id, DEFAULT_MEMBERSHIP, attrs, attrs, true, ++this.sequence);
   }
 
   private schedule(st: PeerState): void {
@@ -610,8 +692,10 @@ export class Rib {
     this.notifyQueue.push(st);
   }
 
-  /** Tells peers about new work once the public call that made it is done. */
+  /** Tells peers about new work once the public call that made it is done, and frees the
+   *  attribute sets nothing uses any more (attr-set.ts: never in the middle of a call). */
   private flush(): void {
+    this.attrSets.collect();
     if (this.notifyQueue.length === 0) return;
     const q = this.notifyQueue;
     this.notifyQueue = [];
@@ -620,15 +704,8 @@ export class Rib {
   }
 }
 
+const NO_ROWS_SET: readonly number[] = Object.freeze([]);
+
 function touches(update: UpdateMessage, family: Family): boolean {
   return update.announced.some((a) => a.family === family) || update.withdrawn.some((w) => w.family === family);
-}
-
-function multipathOf(d: Dest): readonly Route[] {
-  if (d.multipath.length > 0) return d.multipath;
-  return bestOnly(d);
-}
-
-function bestOnly(d: Dest): readonly Route[] {
-  return d.best === undefined ? NO_ROUTES : [d.best];
 }

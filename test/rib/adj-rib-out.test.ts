@@ -21,7 +21,7 @@ function take(out: AdjRibOut, budget = Infinity): { announced: Announcement[]; w
 }
 
 test('packs routes sharing attributes into one announcement', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   out.announce(n2, B, false);
   out.announce(n3, A, false);
@@ -36,7 +36,7 @@ test('packs routes sharing attributes into one announcement', () => {
 });
 
 test('a route changing twice before it is sent leaves once, with the last attributes', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   out.announce(n1, B, false);
   const { announced } = take(out);
@@ -46,7 +46,7 @@ test('a route changing twice before it is sent leaves once, with the last attrib
 });
 
 test('a route announced then withdrawn before sending leaves nothing', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   out.withdraw(n1);
   assert.equal(out.pending, 0);
@@ -55,7 +55,7 @@ test('a route announced then withdrawn before sending leaves nothing', () => {
 });
 
 test('a route that goes back to what was sent leaves nothing; withdrawing a sent route leaves once', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   take(out);
   out.announce(n1, B, false);
@@ -72,7 +72,7 @@ test('a route that goes back to what was sent leaves nothing; withdrawing a sent
 });
 
 test('a forced announcement (route refresh) is queued even when already sent', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   take(out);
   out.announce(n1, A, true);
@@ -80,7 +80,7 @@ test('a forced announcement (route refresh) is queued even when already sent', (
 });
 
 test('a budget splits the pending set, withdrawals first, and leaves the rest queued', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   take(out);
   out.withdraw(n1);
@@ -94,7 +94,7 @@ test('a budget splits the pending set, withdrawals first, and leaves the rest qu
 });
 
 test('shows the table as last sent', () => {
-  const out = new AdjRibOut(IPV4_UNICAST);
+  const out = new AdjRibOut(IPV4_UNICAST, sets);
   out.announce(n1, A, false);
   out.announce(n2, B, false);
   take(out);

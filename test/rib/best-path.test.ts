@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparePaths, decide, neighbourAs } from '../../src/rib/best-path.js';
+import { comparePaths, decide, neighbourAs, type Candidate } from '../../src/rib/best-path.js';
 import { asPathCount as asPathLength } from '../../src/wire/attributes/as-path.js';
-import { ACCEPTED, Dest, EBGP, ELIGIBLE, Path } from '../../src/rib/path.js';
+import { AttrSets } from '../../src/rib/attr-set.js';
+import { LocRib } from '../../src/rib/loc-rib.js';
+import { ACCEPTED, EBGP, ELIGIBLE } from '../../src/rib/path.js';
 import type { PathAttributes } from '../../src/wire/attributes/types.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
 import type { RibPeer } from '../../src/rib/types.js';
@@ -11,13 +13,31 @@ import { attrs, ipeer, peer, prefix, seq } from './helpers.js';
 const N = prefix('10.0.0.0/24');
 let sequence = 0;
 
-function path(a: PathAttributes, from: RibPeer | undefined, s = ++sequence): Path {
+function flagsOf(from: RibPeer | undefined): number {
   const ebgp = from !== undefined && from.peerAs !== from.localAs;
-  return new Path(new Dest(IPV4_UNICAST, N), a, from, s, a, ACCEPTED | ELIGIBLE | (ebgp ? EBGP : 0));
+  return ACCEPTED | ELIGIBLE | (ebgp ? EBGP : 0);
+}
+
+function path(a: PathAttributes, from: RibPeer | undefined, s = ++sequence): Candidate {
+  return { attributes: a, peer: from, sequence: s, flags: flagsOf(from) };
+}
+
+/** A table with one destination, N, and its paths as rows (source slot i + 1 for the i-th). */
+function table(paths: [PathAttributes, RibPeer | undefined][]): { loc: LocRib; id: number; rows: number[] } {
+  const sets = new AttrSets();
+  const peers: (RibPeer | undefined)[] = [undefined];
+  const loc = new LocRib(IPV4_UNICAST, sets, peers);
+  const id = loc.obtain(N);
+  const rows = paths.map(([a, from]) => {
+    peers.push(from);
+    const attr = sets.internId(a);
+    return loc.addPath(id, peers.length - 1, attr, attr, ++sequence, flagsOf(from), undefined);
+  });
+  return { loc, id, rows };
 }
 
 /** The better of two paths, whichever order they are given in. */
-function better(a: Path, b: Path): Path {
+function better(a: Candidate, b: Candidate): Candidate {
   const ab = comparePaths(a, b) < 0 ? a : b;
   const ba = comparePaths(b, a) < 0 ? b : a;
   assert.equal(ab, ba, 'the comparator must be antisymmetric here');
@@ -104,26 +124,29 @@ test('prefers the shorter CLUSTER_LIST, then the lower peer address', () => {
 });
 
 test('keeps equal eBGP paths from the same neighbour AS as multipath, capped at maxPaths', () => {
-  const d = new Dest(IPV4_UNICAST, N);
-  const mk = (id: number, as: number): Path => path(attrs({ asPath: seq(as, 1) }), peer(id, { peerAs: as }));
-  const a = mk(1, 65010);
-  const b = mk(2, 65010);
-  const c = mk(3, 65010);
-  const other = mk(4, 65020);
-  const ibgp = path(attrs({ asPath: seq(65010, 1) }), ipeer(5));
-  for (const p of [a, b, c, other, ibgp]) d.insert(p);
-  decide(d, { ebgp: true, ibgp: false, maxPaths: 2 });
-  assert.equal(d.best, a);
-  assert.deepEqual(d.multipath, [a, b]);
-  decide(d, { ebgp: true, ibgp: false, maxPaths: 8 });
-  assert.deepEqual(d.multipath, [a, b, c], 'not the other neighbour AS, not iBGP');
+  const mk = (id: number, as: number): [PathAttributes, RibPeer] => [attrs({ asPath: seq(as, 1) }), peer(id, { peerAs: as })];
+  // Inserted newest first: a is the oldest, so the best of the equal eBGP paths (RFC 5004).
+  const { loc, id, rows } = table([mk(1, 65010), mk(2, 65010), mk(3, 65010), mk(4, 65020), [attrs({ asPath: seq(65010, 1) }), ipeer(5)]]);
+  const [a, b, c] = rows;
+  decide(loc, id, { ebgp: true, ibgp: false, maxPaths: 2 });
+  assert.equal(loc.bestOf(id), a);
+  assert.deepEqual(loc.multipathOf(id), [a, b]);
+  decide(loc, id, { ebgp: true, ibgp: false, maxPaths: 8 });
+  assert.deepEqual(loc.multipathOf(id), [a, b, c], 'not the other neighbour AS, not iBGP');
 });
 
 test('a destination with one path needs no comparison and keeps no multipath set', () => {
-  const d = new Dest(IPV4_UNICAST, N);
-  const a = path(attrs(), peer(1));
-  d.insert(a);
-  decide(d, { ebgp: true, ibgp: true, maxPaths: 8 });
-  assert.equal(d.best, a);
-  assert.equal(d.multipath.length, 0);
+  const { loc, id, rows } = table([[attrs(), peer(1)]]);
+  decide(loc, id, { ebgp: true, ibgp: true, maxPaths: 8 });
+  assert.equal(loc.bestOf(id), rows[0]);
+  assert.equal(loc.multipathOf(id).length, 0);
+});
+
+test('a removed best path counts as a change even when its row is reused at once', () => {
+  const { loc, id, rows } = table([[attrs(), peer(1)]]);
+  decide(loc, id, undefined);
+  loc.removePath(id, rows[0]!);
+  const again = loc.addPath(id, 1, loc.paths.attr[rows[0]!]!, loc.paths.recv[rows[0]!]!, ++sequence, flagsOf(peer(1)), undefined);
+  assert.equal(again, rows[0], 'the free row is reused');
+  assert.notEqual(decide(loc, id, undefined), 0);
 });
