@@ -79,6 +79,8 @@ export abstract class VpnInstance {
   readonly endpoints = new Map<string, Endpoint>();
   protected readonly macs = new Map<string, MacData>();
   protected readonly ipToMacs = new Map<string, Set<string>>();
+  /** By local port: how many endpoints use it (the last one's unplug removes the port). */
+  private readonly portUse = new Map<string, number>();
   /** Best routes imported, by routeKey. */
   readonly imported = new Map<string, Imported>();
   /** What the instance advertises now, by routeKey. */
@@ -177,6 +179,7 @@ export abstract class VpnInstance {
         advertiseSubnet: req.advertiseSubnet,
       };
       this.endpoints.set(key, ep);
+      this.portUse.set(linuxif, (this.portUse.get(linuxif) ?? 0) + 1);
       mac.endpoints.add(key);
       if (req.ip) {
         let macs = this.ipToMacs.get(req.ip.text);
@@ -224,9 +227,12 @@ export abstract class VpnInstance {
   private forget(ep: Endpoint, dataplane: boolean): void {
     const key = endpointKey(ep.mac, ep.ip);
     this.endpoints.delete(key);
+    const uses = this.portUse.get(ep.linuxif)! - 1;
+    if (uses > 0) this.portUse.set(ep.linuxif, uses);
+    else this.portUse.delete(ep.linuxif);
     const mac = this.macs.get(ep.mac)!;
     mac.endpoints.delete(key);
-    if (dataplane) this.dataplane.removeLocalPort({ linuxif: ep.linuxif, mac: ep.mac, ip: ep.ip?.text, label: this.portLabel(mac.label) }, !this.portInUse(ep.linuxif));
+    if (dataplane) this.dataplane.removeLocalPort({ linuxif: ep.linuxif, mac: ep.mac, ip: ep.ip?.text, label: this.portLabel(mac.label) }, !this.portUse.has(ep.linuxif));
     this.ctx.rds.release(ep.rd);
     if (mac.endpoints.size === 0) {
       this.macs.delete(ep.mac);
@@ -237,11 +243,6 @@ export abstract class VpnInstance {
       macs?.delete(ep.mac);
       if (macs?.size === 0) this.ipToMacs.delete(ep.ip.text);
     }
-  }
-
-  private portInUse(linuxif: string): boolean {
-    for (const e of this.endpoints.values()) if (e.linuxif === linuxif) return true;
-    return false;
   }
 
   get empty(): boolean {

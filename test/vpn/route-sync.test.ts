@@ -32,11 +32,12 @@ class Sink {
 
 function setUp() {
   const sink = new Sink();
+  const evpn = new DummyDataplaneDriver('192.0.2.1', ['vxlan']);
   const vpn = new VpnManager({
     localAs: 64512,
     localAddress: '192.0.2.1',
     enableRtc: false,
-    drivers: { evpn: new DummyDataplaneDriver('192.0.2.1', ['vxlan']), ipvpn: new DummyDataplaneDriver('192.0.2.1', ['mpls']) },
+    drivers: { evpn, ipvpn: new DummyDataplaneDriver('192.0.2.1', ['mpls']) },
     sink,
     best: () => [],
     log: silentLogger(),
@@ -55,7 +56,7 @@ function setUp() {
       .filter((n): n is EvpnRoute & { kind: 'mac-ip' } => n.kind === 'mac-ip')
       .map((n) => `${n.mac} ${n.ip ?? '-'}`)
       .sort();
-  return { sink, vpn, step, type2 };
+  return { sink, vpn, evpn, step, type2 };
 }
 
 describe('incremental route sync of VPN instances', () => {
@@ -96,5 +97,22 @@ describe('incremental route sync of VPN instances', () => {
     assert.equal([...sink.routes.values()].filter((r) => r.attrs.localPref === 200).length, 1);
     for (const i of [1, 3, 4]) await step('detach', vrf(i));
     assert.equal(sink.routes.size, 0);
+  });
+
+  it('tells the dataplane a local port is free only with the unplug of its last endpoint', async () => {
+    const { evpn: driver, step } = setUp();
+    const ep = (i: number) => ({ mac_address: '52:54:00:00:02:01', ip_address: `10.2.0.${i}/24` });
+    await step('attach', ep(1));
+    await step('attach', ep(2)); // same MAC, same port tap-1, a second address
+    await step('attach', { mac_address: '52:54:00:00:02:02', ip_address: '10.2.0.3/24', local_port: { linuxif: 'tap-2' } });
+    const last = () => driver.calls.filter((c) => c.op === 'removeLocalPort').map((c) => `${(c.args as JsonObject).linuxif} ${(c.args as JsonObject).last}`);
+    await step('detach', ep(1));
+    assert.deepEqual(last(), ['tap-1 false'], 'tap-1 still carries 10.2.0.2');
+    await step('detach', ep(2));
+    assert.deepEqual(last(), ['tap-1 false', 'tap-1 true']);
+    // A port plugged again after its last unplug is counted from zero.
+    await step('attach', ep(1));
+    await step('detach', ep(1));
+    assert.deepEqual(last(), ['tap-1 false', 'tap-1 true', 'tap-1 true']);
   });
 });
