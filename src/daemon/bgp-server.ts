@@ -12,7 +12,7 @@ import { Listener } from '../session/listener.js';
 import type { Negotiated } from '../session/types.js';
 import { CeaseSubcode } from '../wire/errors.js';
 import { RTC } from '../wire/family.js';
-import { encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../wire/update.js';
+import { UpdateWriter } from '../wire/update.js';
 import { MessageType, type RouteRefreshMessage, type UpdateMessage } from '../wire/messages.js';
 import type { NeighborSettings, ServerSettings, StaticRoute } from './settings.js';
 import { ipv6OnSameInterface } from './interface-address.js';
@@ -68,6 +68,8 @@ export class BgpServer implements PeerEvents {
   /** RFC 4724 §4.1: we restarted (R and F in our OPENs) and hold our advertisements back. */
   private restarting: boolean;
   private deferralTimer: NodeJS.Timeout | undefined;
+  /** Packs each outbound batch (pump is synchronous: one writer serves every neighbour). */
+  private readonly writer = new UpdateWriter();
 
   constructor(
     public settings: ServerSettings,
@@ -341,15 +343,23 @@ export class BgpServer implements PeerEvents {
     while (entry.peer.writable) {
       const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES);
       if (!batch) return;
-      const chunks: Buffer[] = [];
-      for (const w of batch.withdrawn) for (const m of encodeWithdrawals(w, codec)) chunks.push(m);
-      for (const a of batch.announced) for (const m of encodeUpdates(a, codec)) chunks.push(m);
-      for (const f of batch.endOfRib ?? []) chunks.push(encodeEndOfRib(f));
-      if (chunks.length === 0) continue;
+      // The whole batch in one Buffer, one socket write.
+      const out = this.writer;
+      try {
+        for (const w of batch.withdrawn) out.withdraw(w, codec);
+        for (const a of batch.announced) out.announce(a, codec);
+        for (const f of batch.endOfRib ?? []) out.endOfRib(f);
+      } catch (err) {
+        out.discard(); // not half a batch in front of the next neighbour's
+        throw err;
+      }
+      const count = out.messages;
+      const data = out.take();
+      if (data === undefined) continue;
       const table = entry.messages.sent;
-      table.update = (table.update ?? 0) + chunks.length;
-      this.hooks.message?.(ribPeer.address, 'out', 'update', chunks.length);
-      if (!entry.peer.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))) return;
+      table.update = (table.update ?? 0) + count;
+      this.hooks.message?.(ribPeer.address, 'out', 'update', count);
+      if (!entry.peer.write(data)) return;
     }
   }
 

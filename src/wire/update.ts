@@ -3,4 +3,4 @@
  * update-encode.ts. This module is the one the session and the daemon import.
  */
 export { decodeUpdate } from './update-decode.js';
-export { encodeAttributes, encodeEndOfRib, encodeUpdates, encodeWithdrawals } from './update-encode.js';
+export { encodeAttributes, encodeEndOfRib, encodeUpdates, encodeWithdrawals, UpdateWriter } from './update-encode.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IPV4_UNICAST, IPV6_UNICAST, L2VPN_EVPN } from '../../src/wire/family.js';
-import { decodeUpdate, encodeEndOfRib, encodeUpdates, encodeWithdrawals } from '../../src/wire/update.js';
+import { decodeUpdate, encodeAttributes, encodeEndOfRib, encodeUpdates, encodeWithdrawals, UpdateWriter } from '../../src/wire/update.js';
 import { parsePrefix } from '../../src/wire/nlri/prefix.js';
 import type { PathAttributes } from '../../src/wire/attributes/types.js';
 import type { CodecContext } from '../../src/wire/messages.js';
@@ -92,8 +92,62 @@ test('End-of-RIB markers are recognised for IPv4 and MP families', () => {
   }
 });
 
-test('attribute bytes are encoded once per attribute object and context', async () => {
-  const { encodeAttributes } = await import('../../src/wire/update.js');
-  assert.equal(encodeAttributes(FULL, IPV4_UNICAST, IBGP4), encodeAttributes(FULL, IPV4_UNICAST, IBGP4));
-  assert.notEqual(encodeAttributes(FULL, IPV4_UNICAST, IBGP4), encodeAttributes(FULL, IPV4_UNICAST, EBGP2));
+test('an UpdateWriter batch holds, back to back, the messages encodeUpdates/encodeWithdrawals/encodeEndOfRib make one by one', () => {
+  const ctx = IBGP4;
+  const w4 = { family: IPV4_UNICAST, nlri: Array.from({ length: 1200 }, (_, i) => v4(i)) };
+  const w6 = { family: IPV6_UNICAST, nlri: [v6(7)] };
+  const a4 = { family: IPV4_UNICAST, attributes: FULL, nlri: Array.from({ length: 1500 }, (_, i) => v4(i)) };
+  const a6 = { family: IPV6_UNICAST, attributes: { ...FULL, nextHop: '2001:db8::1' }, nlri: [v6(1), v6(2)] };
+  const one = [...encodeWithdrawals(w4, ctx), ...encodeWithdrawals(w6, ctx), ...encodeUpdates(a4, ctx), ...encodeUpdates(a6, ctx), encodeEndOfRib(IPV6_UNICAST)];
+  const w = new UpdateWriter();
+  w.withdraw(w4, ctx);
+  w.withdraw(w6, ctx);
+  w.announce(a4, ctx);
+  w.announce(a6, ctx);
+  w.endOfRib(IPV6_UNICAST);
+  assert.equal(w.messages, one.length);
+  assert.deepEqual(w.take(), Buffer.concat(one));
+  assert.equal(w.messages, 0);
+  assert.equal(w.take(), undefined, 'nothing written since');
+  // Every message frames and decodes: the withdrawals, then the announcements, then End-of-RIB.
+  const decoded = decodeAll(one, ctx);
+  assert.deepEqual(decoded.flatMap((u) => u.withdrawn.flatMap((x) => x.nlri)), [...w4.nlri, ...w6.nlri]);
+  assert.deepEqual(decoded.flatMap((u) => u.announced.flatMap((x) => x.nlri)), [...a4.nlri, ...a6.nlri]);
+  assert.equal(decoded.at(-1)!.endOfRib, IPV6_UNICAST);
+});
+
+test('an UpdateWriter never writes over a batch it handed out, also when a batch outgrows its buffer', () => {
+  const ctx = { ...EBGP4, extendedMessage: true };
+  const w = new UpdateWriter();
+  const small = { family: IPV4_UNICAST, attributes: FULL, nlri: [v4(1), v4(2)] };
+  w.announce(small, ctx);
+  const first = w.take()!;
+  const firstCopy = Buffer.from(first);
+  // ~420 kB of IPv6 routes in one batch: more than the writer's buffer, moved as it grows.
+  const big = { family: IPV6_UNICAST, attributes: { ...FULL, nextHop: '2001:db8::1' }, nlri: Array.from({ length: 60000 }, (_, i) => v6(i)) };
+  w.announce(big, ctx);
+  w.announce(small, ctx);
+  const second = w.take()!;
+  assert.deepEqual(first, firstCopy);
+  assert.deepEqual(second, Buffer.concat([...encodeUpdates(big, ctx), ...encodeUpdates(small, ctx)]));
+  assert.deepEqual(first, firstCopy);
+});
+
+test('an UpdateWriter drops a batch that failed half-way on discard, and goes on cleanly', () => {
+  const w = new UpdateWriter();
+  w.announce({ family: IPV4_UNICAST, attributes: FULL, nlri: [v4(1)] }, EBGP4);
+  const huge = { ...FULL, communities: Array.from({ length: 1100 }, (_, i) => i) }; // 4400 octets
+  assert.throws(() => w.announce({ family: IPV4_UNICAST, attributes: huge, nlri: [v4(2)] }, EBGP4), /does not fit in a message/);
+  w.discard();
+  assert.equal(w.take(), undefined);
+  w.withdraw({ family: IPV4_UNICAST, nlri: [v4(3)] }, EBGP4);
+  assert.deepEqual(w.take(), Buffer.concat(encodeWithdrawals({ family: IPV4_UNICAST, nlri: [v4(3)] }, EBGP4)));
+});
+
+test('encodeAttributes gives fresh bytes equal for equal inputs and different for another context', () => {
+  const a = encodeAttributes(FULL, IPV4_UNICAST, IBGP4);
+  const b = encodeAttributes(FULL, IPV4_UNICAST, IBGP4);
+  assert.notEqual(a, b);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(encodeAttributes(FULL, IPV4_UNICAST, EBGP2), a);
 });
