@@ -142,6 +142,11 @@ export class LocRib {
     return { key, length: key.charCodeAt(0) } as Nlri;
   }
 
+  /** Whether paths keep their own NLRI objects (every family but IPv4 and IPv6 unicast). */
+  get keepsNlri(): boolean {
+    return this.stride === 0;
+  }
+
   /** The best path's NLRI becomes what is advertised (other families only). */
   setNlri(id: number, nlri: Nlri): void {
     if (this.nlris !== undefined) this.nlris[id] = nlri;
@@ -252,12 +257,12 @@ export class LocRib {
   }
 
   /** Path `row` of destination `id` as readers see it; `received`: the attributes before import
-   *  policy. */
-  route(id: number, row: number, received = false): Route {
+   *  policy; `nlri`: unicast only, an NLRI with the key the caller already has. */
+  route(id: number, row: number, received = false, nlri?: Nlri): Route {
     const p = this.paths;
     return {
       family: this.family,
-      nlri: this.pathNlri(id, row),
+      nlri: nlri ?? this.pathNlri(id, row),
       attributes: this.sets.get(received ? p.recv[row]! : p.attr[row]!),
       peer: this.peers[p.source[row]!],
       sequence: p.seq[row]!,
@@ -346,13 +351,25 @@ export class LocRib {
   }
 }
 
-/** FNV-1a over the key's code units, then a final mix so that the low bits (the slot) depend on
- *  every unit: unicast keys differ mostly in their last octets. */
+/**
+ * The key's hash: FNV-1a over the key, except that the low 4 bits are the low 4 significant bits
+ * of the prefix itself, and those bits are left out of the rest. Unicast keys are the wire
+ * encoding (length octet, then the prefix octets, host bits clear), so 16 consecutive prefixes of
+ * one length — what a peer's table dump sends, in order — share a group hash and sit in 16
+ * neighbouring slots: one cache line of the index instead of 16, and one page instead of 16 TLB
+ * misses, which cost most of a lookup in a million-slot table on a VM (~280 ns with a fully mixed
+ * hash, measured). Groups spread as FNV spreads keys, so probe lengths stay those of a random hash.
+ */
 function hashKey(k: string): number {
+  const n = k.length;
+  // The last 16 bits of the key, shifted so that the prefix's last significant bit is bit 0.
+  const shift = (8 - (k.charCodeAt(0) & 7)) & 7;
+  const tail = n >= 3 ? ((k.charCodeAt(n - 2) << 8) | k.charCodeAt(n - 1)) >>> shift : n === 2 ? k.charCodeAt(1) >>> shift : 0;
   let h = 0x811c9dc5;
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < n - 2; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (tail >>> 4), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
-  return h;
+  return (h & ~15) | (tail & 15);
 }

@@ -549,7 +549,7 @@ export class Rib {
     const is = (flags & CANDIDATE) === CANDIDATE;
     if (is) counts.accepted++;
     // A path that is and was only in Adj-RIB-In cannot change the decision.
-    if (was || is || staleGone) this.settle(family, loc, id);
+    if (was || is || staleGone) this.settle(family, loc, id, nlri);
   }
 
   /** Removes the stale path `stale` holds for `id`; true if it took part in the decision. */
@@ -570,7 +570,7 @@ export class Rib {
     if (id < 0) return;
     if (src.staleFrom !== undefined) {
       // RFC 4724 §4.2: a withdrawal from the restarted peer ends the stale path as well.
-      if (this.dropStalePath(src.staleFrom, family, loc, id)) this.settle(family, loc, id);
+      if (this.dropStalePath(src.staleFrom, family, loc, id)) this.settle(family, loc, id, nlri);
       else loc.dropIfEmpty(id);
       if (!loc.isLive(id)) return;
     }
@@ -581,12 +581,13 @@ export class Rib {
     counts.received--;
     if (candidate) {
       counts.accepted--;
-      this.settle(family, loc, id);
+      this.settle(family, loc, id, nlri);
     } else loc.dropIfEmpty(id);
   }
 
-  /** Runs the decision for a destination whose paths changed and passes the outcome on. */
-  private settle(family: Family, loc: LocRib, id: number): void {
+  /** Runs the decision for a destination whose paths changed and passes the outcome on. `known`:
+   *  an NLRI with the destination's key, if the caller has one (saves making one for unicast). */
+  private settle(family: Family, loc: LocRib, id: number, known?: Nlri): void {
     const had = loc.bestOf(id) !== NO_BEST;
     const changed = decide(loc, id, this.mp);
     const best = loc.bestOf(id);
@@ -603,7 +604,7 @@ export class Rib {
     if (had !== (best >= 0)) loc.size += had ? -1 : 1;
     if (changed !== 0) {
       const cb = this.onBestPathChange;
-      if (cb !== undefined) cb(this.change(family, loc, id, best));
+      if (cb !== undefined) cb(this.change(family, loc, id, best, known));
       const list = this.targets.get(family);
       if ((changed & BEST_CHANGED) !== 0 && list !== undefined) for (const t of list) this.offer(t, family, loc, id, nlriChanged);
     }
@@ -612,12 +613,14 @@ export class Rib {
   }
 
   /** The BestPathChange handed to onBestPathChange: fresh objects, made only when it is set. */
-  private change(family: Family, loc: LocRib, id: number, best: number): BestPathChange {
-    if (best < 0) return { family, nlri: loc.nlriOf(id), best: undefined, multipath: NO_ROUTES };
-    const route = loc.route(id, best);
+  private change(family: Family, loc: LocRib, id: number, best: number, known: Nlri | undefined): BestPathChange {
+    // Unicast: any NLRI with the key is the NLRI (keys are the whole encoding).
+    const unicast = loc.keepsNlri ? undefined : (known ?? loc.nlriOf(id));
+    if (best < 0) return { family, nlri: unicast ?? loc.nlriOf(id), best: undefined, multipath: NO_ROUTES };
+    const route = loc.route(id, best, false, unicast);
     // Without multipath no destination has a set: skip the side table's lookup per change.
     const mp = this.mp === undefined ? NO_ROWS_SET : loc.multipathOf(id);
-    const multipath = mp.length > 0 ? mp.map((r) => (r === best ? route : loc.route(id, r))) : [route];
+    const multipath = mp.length > 0 ? mp.map((r) => (r === best ? route : loc.route(id, r, false, unicast))) : [route];
     return { family, nlri: route.nlri, best: route, multipath };
   }
 
