@@ -31,6 +31,8 @@ export interface ClientConfig {
   detach: boolean;
   /** Give up on routes not seen this long after the last response. */
   stallSeconds: number;
+  /** Attachments attached then detached before the measured phases, untimed (other MACs). */
+  warmup: number;
   settleMs: number;
 }
 
@@ -148,7 +150,7 @@ function stats(values: number[]): Stats {
 }
 
 async function main(cfg: ClientConfig): Promise<void> {
-  if (cfg.attachments > MAX_MACS) throw new Error(`at most ${MAX_MACS} attachments`);
+  if (cfg.attachments + cfg.warmup > MAX_MACS) throw new Error(`at most ${MAX_MACS} attachments and warm-up attachments`);
   const n = cfg.attachments;
   // Per phase: when each request started, when its response came, when its route was seen.
   const tSend = new Float64Array(n).fill(NaN);
@@ -159,13 +161,18 @@ async function main(cfg: ClientConfig): Promise<void> {
   let duplicates = 0;
   let lastSeenAt = performance.now();
   let onSeen: (() => void) | undefined;
+  /** Warm-up MACs (indices n .. n + warmup - 1) whose withdrawal the monitor has seen. */
+  const warmWithdrawn = new Set<number>();
 
   const monitor = new Monitor({
     asn: cfg.asn,
     routerId: cfg.monitor,
     holdTime: 180,
     onMac: (i, announced, t) => {
-      if (i >= n) return;
+      if (i >= n) {
+        if (!announced && i < n + cfg.warmup) warmWithdrawn.add(i);
+        return;
+      }
       if (phase === 'attach' ? !announced : phase === 'detach' ? announced : true) return;
       if (Number.isNaN(tSend[i] ?? NaN)) return; // not asked for yet in this phase
       if (!Number.isNaN(tSeen[i] ?? NaN)) {
@@ -187,6 +194,34 @@ async function main(cfg: ClientConfig): Promise<void> {
   emit({ event: 'established' });
   await go;
   await new Promise((r) => setTimeout(r, cfg.settleMs));
+
+  /** The warm-up: a daemon with a JIT runs its first requests in the interpreter and compiles
+   *  the hot code meanwhile; these requests pay that, the measured ones do not. Done once the
+   *  withdrawals have reached the monitor, so the target is quiet again when measuring starts.
+   *  Not measured, so an error is reported and passed over (bagpipe-bgp sometimes answers 500 to
+   *  the concurrent detach of the last ports of its instances). */
+  const warmUp = async (): Promise<void> => {
+    let detached = 0;
+    const failed: string[] = [];
+    for (const which of ['attach', 'detach'] as const) {
+      const path = which === 'attach' ? '/attach_localport' : '/detach_localport';
+      const bodies = Array.from({ length: cfg.warmup }, (_, k) => JSON.stringify(attachBody(n + k, cfg.instances, which === 'detach')));
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < cfg.warmup) {
+          const k = next++;
+          const r = await post(cfg.apiPort, path, bodies[k] ?? '').catch((e: Error) => ({ status: 0, body: e.message }));
+          if (r.status === 200) detached += which === 'detach' ? 1 : 0;
+          else failed.push(`${which} #${k}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(cfg.concurrency, cfg.warmup) }, worker));
+    }
+    const since = performance.now();
+    while (warmWithdrawn.size < detached && performance.now() - since < cfg.stallSeconds * 1000) await new Promise((r) => setTimeout(r, 100));
+    process.stderr.write(`  warm-up: ${cfg.warmup} attached and detached, ${failed.length} errors${failed.length ? ` (first: ${failed[0]})` : ''}, ${warmWithdrawn.size} withdrawals seen\n`);
+    await new Promise((r) => setTimeout(r, cfg.settleMs));
+  };
 
   const runPhase = async (which: 'attach' | 'detach'): Promise<PhaseResult> => {
     tSend.fill(NaN);
@@ -275,6 +310,7 @@ async function main(cfg: ClientConfig): Promise<void> {
   };
 
   try {
+    if (cfg.warmup > 0) await warmUp();
     phase = 'attach';
     emit(await runPhase('attach'));
     if (cfg.detach) {

@@ -3,7 +3,8 @@
  * with the same REST requests, between the same REST client and BGP monitor.
  *
  *   node dist/bench/attach/run.js [--attachments 1000] [--targets bgpiped,bagpipe-bgp]
- *       [--concurrency 1,8] [--instances 4] [--no-detach] [--stall-seconds 30] [--out FILE] [--no-write]
+ *       [--concurrency 1,8] [--instances 4] [--no-detach] [--stall-seconds 30] [--warmup 0]
+ *       [--out FILE] [--no-write]
  *
  * One namespace `bgpt-benchattach-<pid>` with 10.99.0.1/32 (the monitor, a listening iBGP route
  * reflector, AS 64512) and 10.99.0.2/32 (the target, local_address) on lo. Per target and
@@ -210,6 +211,7 @@ async function benchOne(lab: Lab, name: TargetName, concurrency: number, opts: O
     concurrency,
     detach: opts.detach,
     stallSeconds: opts.stallSeconds,
+    warmup: opts.warmup,
     settleMs: 1000,
   });
   let d: Running | undefined;
@@ -263,6 +265,7 @@ interface Options {
   instances: number;
   detach: boolean;
   stallSeconds: number;
+  warmup: number;
   outFile: string;
   write: boolean;
 }
@@ -276,13 +279,14 @@ function parseOptions(): Options {
       instances: { type: 'string', default: '4' },
       'no-detach': { type: 'boolean', default: false },
       'stall-seconds': { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '0' },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    printUsage(import.meta.url, 2, 6);
+    printUsage(import.meta.url, 2, 7);
     process.exit(0);
   }
   const num = positiveInt;
@@ -295,6 +299,7 @@ function parseOptions(): Options {
     instances: num(values.instances, '--instances'),
     detach: !values['no-detach'],
     stallSeconds: num(values['stall-seconds'], '--stall-seconds'),
+    warmup: values.warmup === '0' ? 0 : num(values.warmup, '--warmup'),
     outFile: values.out ?? resultFile('attach'),
     write: !values['no-write'],
   };
@@ -379,6 +384,7 @@ async function main(): Promise<number> {
     ...reportHead('Attach path benchmark', 'dist/bench/attach/run.js'),
     ...facts,
     `- attachments: ${opts.attachments} EVPN endpoints (distinct MAC, IP and port) in ${opts.instances} instance(s), all with RT 64512:10`,
+    ...(opts.warmup > 0 ? [`- warm-up: each fresh target first attached and detached ${opts.warmup} other endpoints (same concurrency, untimed)`] : []),
     '',
     ...skipped.map((s) => `**${s}**\n`),
     ...table(rows),
