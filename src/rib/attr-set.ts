@@ -170,15 +170,6 @@ function freezeAttributes(a: PathAttributes): void {
   Object.freeze(a);
 }
 
-/** Marks an interned object with its id (non-enumerable: spreads and deepEqual skip it). The
- *  object is this table's when `byId[mark]` is the object itself: an object marked by another
- *  table, or whose set was freed, is not. */
-const ID = Symbol('bgpipe.attrId');
-
-interface Marked {
-  [ID]?: number;
-}
-
 /** One cache per derivation: source object → (parameter → derived object). Rare paths only
  *  (LOCAL_PREF from an external peer, tests); export uses rib/export-rules.ts's id columns. */
 type DerivationCache<P> = WeakMap<PathAttributes, Map<P, PathAttributes>>;
@@ -197,6 +188,10 @@ export class AttrSets {
   private pending: number[] = [];
   private live = 0;
   private readonly freeListeners = new Set<(id: number) => void>();
+  /** The last object looked up and its id: a policy returns the object it was given for every
+   *  NLRI of an UPDATE, and this saves hashing it each time. */
+  private lastObject: PathAttributes | undefined = undefined;
+  private lastId = -1;
 
   private readonly prepended: DerivationCache<number> = new WeakMap();
   private readonly nextHops: DerivationCache<string> = new WeakMap();
@@ -211,22 +206,25 @@ export class AttrSets {
   /** The id of the shared object equal to `a`, interning it when new. A new set starts with no
    *  reference: unless something refs it before the next collect(), it goes again. */
   internId(a: PathAttributes): number {
-    const mark = (a as Marked)[ID];
-    if (mark !== undefined && this.byId[mark] === a) return mark;
+    if (a === this.lastObject && this.byId[this.lastId] === a) return this.lastId;
     const h = attrHash(a);
     const e = this.table.get(h);
-    if (e !== undefined) {
-      if (typeof e === 'number') {
-        if (sameAttributes(this.byId[e]!, a)) return e;
-      } else {
-        for (const id of e) if (sameAttributes(this.byId[id]!, a)) return id;
-      }
+    let found = -1;
+    if (typeof e === 'number') {
+      if (this.byId[e] === a || sameAttributes(this.byId[e]!, a)) found = e;
+    } else if (e !== undefined) {
+      for (const id of e) if (this.byId[id] === a || sameAttributes(this.byId[id]!, a)) found = id;
+    }
+    if (found >= 0) {
+      this.lastObject = this.byId[found];
+      this.lastId = found;
+      return found;
     }
     // Someone else's frozen object (another table's, a caller's, or one of ours whose set was
-    // freed) cannot take our mark.
+    // freed) is copied: ours are the objects in byId, and an interned object is never shared
+    // with another table.
     const own = Object.isFrozen(a) ? ({ ...a } as PathAttributes) : a;
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.byId.length;
-    Object.defineProperty(own, ID, { value: id });
     freezeAttributes(own);
     this.byId[id] = own;
     this.hashes[id] = h;
@@ -244,10 +242,13 @@ export class AttrSets {
     return id;
   }
 
-  /** The id of an object this table interned, -1 for any other object. */
+  /** The id of an object this table interned, -1 for any other object (an equal one included). */
   idOf(a: PathAttributes): number {
-    const mark = (a as Marked)[ID];
-    return mark !== undefined && this.byId[mark] === a ? mark : -1;
+    if (a === this.lastObject && this.byId[this.lastId] === a) return this.lastId;
+    const e = this.table.get(attrHash(a));
+    if (typeof e === 'number') return this.byId[e] === a ? e : -1;
+    if (e !== undefined) for (const id of e) if (this.byId[id] === a) return id;
+    return -1;
   }
 
   get(id: number): PathAttributes {

@@ -305,10 +305,13 @@ export class Rib {
     const sets = this.attrSets;
     for (const a of update.announced) {
       const family = a.family;
-      let attrs = sets.intern(a.attributes);
+      let recv = sets.internId(a.attributes);
+      let attrs = sets.get(recv);
       // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored (import policy may set one).
-      if (st.ebgp && attrs.localPref !== undefined) attrs = sets.setLocalPref(attrs, undefined);
-      const recv = sets.idOf(attrs);
+      if (st.ebgp && attrs.localPref !== undefined) {
+        attrs = sets.setLocalPref(attrs, undefined);
+        recv = sets.internId(attrs);
+      }
       const eligible = isEligible(this.loopCtx, attrs, st.ebgp, st.peer.localAs);
       const policy = st.importPolicy;
       const counts = countsOf(st, family);

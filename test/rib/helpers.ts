@@ -7,6 +7,7 @@ import { IPV4_UNICAST, IPV6_UNICAST, type Family } from '../../src/wire/family.j
 import type { UpdateMessage } from '../../src/wire/messages.js';
 import type { Prefix } from '../../src/wire/nlri/types.js';
 import type { OutboundBatch, RibPeer } from '../../src/rib/types.js';
+import { Rib } from '../../src/rib/rib.js';
 
 /** "10.0.0.0/24" → { key: "\x18\x0a\x00\x00", length: 24 }. IPv4 only. */
 export function prefix(text: string): Prefix {
@@ -67,4 +68,14 @@ export function flatten(b: OutboundBatch | undefined): { announced: Map<string, 
   for (const a of b?.announced ?? []) for (const n of a.nlri) announced.set(n.key, a.attributes);
   for (const w of b?.withdrawn ?? []) for (const n of w.nlri) withdrawn.add(n.key);
   return { announced, withdrawn };
+}
+
+/** A Rib with these peers up, their initial End-of-RIB batches taken. */
+export function rib(...peers: RibPeer[]): Rib {
+  const r = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
+  for (const p of peers) {
+    r.addPeer(p);
+    r.takeOutbound(p.id);
+  }
+  return r;
 }

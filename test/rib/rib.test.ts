@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rib } from '../../src/rib/rib.js';
-import type { BestPathChange, RibPeer } from '../../src/rib/types.js';
+import type { BestPathChange } from '../../src/rib/types.js';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/family.js';
-import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, seq, withdraw } from './helpers.js';
+import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, rib, seq, withdraw } from './helpers.js';
 
 const N1 = prefix('10.1.0.0/16');
 const N2 = prefix('10.2.0.0/16');
 const N3 = prefix('10.3.0.0/16');
-
-function rib(...peers: RibPeer[]): Rib {
-  const r = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
-  for (const p of peers) {
-    r.addPeer(p);
-    r.takeOutbound(p.id);
-  }
-  return r;
-}
 
 test('a new peer gets the current table, then End-of-RIB per negotiated family', () => {
   const r = rib(peer(1));
