@@ -5,7 +5,7 @@
  * next one. Crash safety with a real SIGKILL is test/api/crash-safety.test.ts.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -42,6 +42,17 @@ const put = (r: AttachmentRecord): RecordChange => ({ key: storedRecordKey(r), r
 const del = (r: AttachmentRecord): RecordChange => ({ key: storedRecordKey(r), record: undefined });
 const macs = (rs: readonly AttachmentRecord[]) => rs.map((r) => r.mac_address);
 const reload = (dir: string) => new AttachmentStore(dir).load();
+/** The journal's lines: what comes before the zeros laid down ahead of them. */
+const used = (journal: string) => readFileSync(journal, 'latin1').replace(/\0+$/, '');
+/** Bytes where the store would have written its next line (the first of the trailing zeros). */
+function writeAtEnd(journal: string, text: string): void {
+  const fd = openSync(journal, 'r+');
+  try {
+    writeSync(fd, text, used(journal).length);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('attachment store', () => {
   it('has every change on disk once its commit resolved, commits resolving in order', async () => {
@@ -89,8 +100,22 @@ describe('attachment store', () => {
     const flags = parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
     // A page-cache write resolving the commit would survive kill -9 but not a power cut.
     assert.equal(flags & constants.O_DSYNC, constants.O_DSYNC, `journal flags 0${flags.toString(8)} lack O_DSYNC`);
-    assert.equal(flags & constants.O_APPEND, constants.O_APPEND);
     await store.close();
+  });
+
+  it('writes the journal over zeros laid down in advance, which load() reads past', async () => {
+    const dir = freshDir();
+    const store = new AttachmentStore(dir);
+    store.load();
+    await store.commit([put(record(1))]);
+    const journal = join(dir, 'attachments.journal');
+    const size = statSync(journal).size;
+    assert.ok(size >= 1 << 20, `journal preallocated (${size} octets)`);
+    for (let i = 2; i <= 5; i++) await store.commit([put(record(i))]);
+    assert.equal(statSync(journal).size, size, 'lines written over the zeros, the file size unchanged');
+    assert.equal(used(journal).split('\n').length, 5, 'four lines, then zeros');
+    await store.close();
+    assert.deepEqual(macs(reload(dir)), macs([1, 2, 3, 4, 5].map((i) => record(i))));
   });
 
   it('ignores a torn last journal line and refuses a bad line followed by good ones', async () => {
@@ -102,8 +127,8 @@ describe('attachment store', () => {
     await store.close();
     const journal = join(dir, 'attachments.journal');
     assert.match(readFileSync(journal, 'utf8'), /^\{"seq":2,/);
-    // kill -9 in the middle of an append: part of a line, never acknowledged.
-    appendFileSync(journal, '{"seq":3,"changes":[{"key":"[\\"net-a\\",');
+    // kill -9 in the middle of a write: part of a line, never acknowledged.
+    writeAtEnd(journal, '{"seq":3,"changes":[{"key":"[\\"net-a\\",');
     assert.deepEqual(macs(reload(dir)), macs([record(1), record(2)]));
     // The store starts over from a snapshot, so the torn bytes never precede a good line.
     const again = new AttachmentStore(dir);
@@ -127,7 +152,7 @@ describe('attachment store', () => {
     const journal = join(dir, 'attachments.journal');
     // Several changes in one write are one line: a hole in the middle of it spoils only that line.
     const line = JSON.stringify({ seq: 9, changes: [3, 4, 5].map((i) => ({ key: storedRecordKey(record(i)), put: record(i) })) });
-    appendFileSync(journal, line.slice(0, 40) + '\0'.repeat(60) + line.slice(100) + '\n');
+    writeAtEnd(journal, line.slice(0, 40) + '\0'.repeat(60) + line.slice(100) + '\n');
     assert.deepEqual(macs(reload(dir)), macs([record(1), record(2)]));
   });
 
@@ -153,11 +178,11 @@ describe('attachment store', () => {
     let longest = 0;
     for (let i = 0; i < 22; i++) {
       await store.commit([i % 2 === 0 ? put(record(7)) : del(record(7))]);
-      longest = Math.max(longest, statSync(journal).size);
+      longest = Math.max(longest, used(journal).length);
     }
     await store.commit([put(record(8))]);
     await store.close();
-    assert.ok(longest > 0 && statSync(journal).size < longest / 2, `journal emptied at some point (now ${statSync(journal).size} octets, up to ${longest})`);
+    assert.ok(longest > 0 && used(journal).length < longest / 2, `journal emptied at some point (now ${used(journal).length} octets of lines, up to ${longest})`);
     const snapshot = JSON.parse(readFileSync(join(dir, 'attachments.json'), 'utf8')) as { seq: number };
     assert.ok(snapshot.seq > 16, `snapshot seq ${snapshot.seq}`);
     assert.deepEqual(macs(reload(dir)), macs([record(8)]));
