@@ -29,6 +29,8 @@ import type { RecordChange } from './store.js';
 import { VpnApiError, type AttachRequest, type DetachRequest, type VpnType } from './types.js';
 import { Vrf } from './vrf.js';
 
+const RESOLVED = Promise.resolve();
+
 /** What EVIs and VRFs import (an instance created later reads the RIB's best routes anyway). */
 const INSTANCE_FAMILIES: ReadonlySet<Family> = new Set([L2VPN_EVPN, IPV4_VPN, IPV6_VPN]);
 
@@ -226,7 +228,8 @@ export class VpnManager {
    *  microtask would be a million objects kept alive for nothing. */
   onBestPathChange(change: BestPathChange): void {
     if (this.instances.size === 0 || !INSTANCE_FAMILIES.has(change.family)) return;
-    if (this.pending.push(change) === 1) queueMicrotask(() => this.flush());
+    // A resolved promise, not queueMicrotask(), which makes an AsyncResource per call.
+    if (this.pending.push(change) === 1) void RESOLVED.then(() => this.flush());
   }
 
   private flush(): void {
