@@ -197,7 +197,11 @@ function unshare<T>(m: Map<string, Shared<T>>, e: Shared<T>): void {
 
 function asPathKey(path: readonly AsPathSegment[]): string {
   let k = '';
-  for (const s of path) k += s.type + ':' + s.asns.join(',') + ';';
+  for (const s of path) {
+    k += s.type + ':';
+    for (const asn of s.asns) k += asn + ',';
+    k += ';';
+  }
   return k;
 }
 

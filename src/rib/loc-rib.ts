@@ -11,7 +11,7 @@
  * octet and prefix octets: wire/nlri/prefix.ts) is kept as bytes in a fixed-stride column (5 or
  * 17 octets), compared in place during the probe, and an `Nlri` object is rebuilt from it only
  * when someone needs one (outbound batches, readers): the decoder's NLRI objects die young. With
- * the hash index that is ~35 octets per IPv4 destination, against ~130 for a Dest object, its
+ * the hash index that is ~30 octets per IPv4 destination, against ~130 for a Dest object, its
  * NLRI and key string. Other families (EVPN, VPN, RTC: small tables whose NLRI carry labels, ESI
  * or fields that are not in the key) keep an NLRI object per destination and per path.
  *
