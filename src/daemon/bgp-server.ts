@@ -301,14 +301,14 @@ export class BgpServer implements PeerEvents {
     if (entry) this.pump(entry);
   }
 
-  message(peer: Peer, direction: 'in' | 'out', type: number): void {
+  message(peer: Peer, direction: 'in' | 'out', type: number, count: number): void {
     const entry = this.byPeer.get(peer);
     const name = MESSAGE_NAMES[type] ?? `type-${type}`;
     if (entry) {
       const table = direction === 'in' ? entry.messages.received : entry.messages.sent;
-      table[name] = (table[name] ?? 0) + 1;
+      table[name] = (table[name] ?? 0) + count;
     }
-    this.hooks.message?.(peer.config.peerAddress, direction, name, 1);
+    this.hooks.message?.(peer.config.peerAddress, direction, name, count);
   }
 
   /**

@@ -18,7 +18,7 @@ export interface PeerEvents {
   routeRefresh(peer: Peer, message: RouteRefreshMessage): void;
   /** The socket of the Established session can take more. */
   drained(peer: Peer): void;
-  message(peer: Peer, direction: 'in' | 'out', type: number): void;
+  message(peer: Peer, direction: 'in' | 'out', type: number, count: number): void;
 }
 
 export interface PeerOptions {
@@ -171,8 +171,8 @@ export class Peer implements ConnectionOwner {
     this.events.routeRefresh(this, message);
   }
 
-  message(_conn: Connection, direction: 'in' | 'out', type: number): void {
-    this.events.message(this, direction, type);
+  message(_conn: Connection, direction: 'in' | 'out', type: number, count: number): void {
+    this.events.message(this, direction, type, count);
   }
 
   drained(conn: Connection): void {

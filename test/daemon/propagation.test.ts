@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { decodeUpdate } from '../../src/wire/update.js';
+import { encodeKeepalive } from '../../src/wire/keepalive.js';
 import { encodeUpdates } from '../../src/wire/update.js';
 import { IPV4_UNICAST } from '../../src/wire/family.js';
 import { parsePrefix } from '../../src/wire/nlri/prefix.js';
@@ -133,5 +134,19 @@ describe('what bgpiped sends', { concurrency: false, timeout: 30_000 }, () => {
     assert.equal(rib.get('10.68.0.0/24')?.localPref, null, 'untouched');
     const counters = d.model.neighbor('127.0.0.112')!.prefixes.find((p) => p.family === 'ipv4-unicast')!;
     assert.deepEqual([counters.received, counters.accepted], [3, 2]);
+  });
+
+  it('counts every UPDATE of a read, and the KEEPALIVE among them, in the neighbour\'s message counters', async () => {
+    const port = testPort();
+    const d = await hub(port);
+    const peer = await connect(port, 112, 65010);
+    const received = () => d.model.neighbor('127.0.0.112')!.messages.received;
+    const before = { ...received() };
+    // One write, so that bgpiped reads many messages at once (counted once per read).
+    const updates = Array.from({ length: 200 }, (_, i) => update(`10.120.${i}.0/24`, {}));
+    peer.send(Buffer.concat([...updates.slice(0, 100), encodeKeepalive(), ...updates.slice(100)]));
+    await waitUntil('all 200 routes learned', () => d.model.neighbor('127.0.0.112')!.prefixes.find((p) => p.family === 'ipv4-unicast')?.received === 200);
+    assert.equal(received().update! - (before.update ?? 0), 200);
+    assert.equal(received().keepalive! - (before.keepalive ?? 0), 1);
   });
 });
