@@ -14,6 +14,28 @@ test('the key of a prefix is its wire encoding', () => {
   assert.deepEqual(prefixFromKey(p.key), p);
 });
 
+test('a decoded key is the wire octets for every prefix length, IPv4 0–32 and IPv6 0–128', () => {
+  for (const [codec, max] of [[ipv4UnicastCodec, 32], [ipv6UnicastCodec, 128]] as const) {
+    // Each length twice, with other octets: keys of one length must not share anything.
+    const wire: Buffer[] = [];
+    for (let bits = 0; bits <= max; bits++) {
+      for (const seed of [0x5a, 0xc3]) {
+        const octets = Buffer.alloc(1 + ((bits + 7) >> 3));
+        octets[0] = bits;
+        for (let i = 1; i < octets.length; i++) octets[i] = (seed + i * 37) & 0xff;
+        if (bits & 7) octets[octets.length - 1]! &= 0xff << (8 - (bits & 7));
+        wire.push(octets);
+      }
+    }
+    const field = Buffer.concat(wire);
+    const decoded = codec.decode(field, 0, field.length);
+    assert.deepEqual(
+      decoded.map((p) => [p.key, p.length]),
+      wire.map((w) => [w.toString('latin1'), w[0]]),
+    );
+  }
+});
+
 test('IPv4 and IPv6 prefixes round-trip through text and wire', () => {
   for (const [f, text] of [
     [IPV4_UNICAST, '0.0.0.0/0'],
