@@ -62,12 +62,6 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
   const nlriV4 = attrEnd < length ? ipv4UnicastCodec.decode(body, attrEnd, length) : NONE;
 
   const d = new DecodedAttributes();
-  let outcome: number = Outcome.Ok;
-  let reason: string | undefined;
-  const withdraw = (why: string) => {
-    if (outcome !== Outcome.Withdraw) reason = why;
-    outcome = Outcome.Withdraw;
-  };
 
   seen.fill(0);
   let attrCount = 0;
@@ -80,7 +74,7 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
       // the NLRI field being found from that total — but only when no MP_REACH/MP_UNREACH can
       // hide in the unparsable rest (RFC 7606 §5.1 puts them first); else session reset.
       if (seen[AttrCode.MpReachNlri] || seen[AttrCode.MpUnreachNlri]) {
-        withdraw('path attribute overruns the attribute field');
+        d.withdraw('path attribute overruns the attribute field');
         break;
       }
       throw malformedList('path attribute overruns the attribute field');
@@ -116,7 +110,7 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
     const flagsWrong = (flags & (AttrFlag.Optional | AttrFlag.Transitive)) !== spec.flags;
     if (flagsWrong && code !== AttrCode.MpReachNlri && code !== AttrCode.MpUnreachNlri) {
       if (spec.malformed === Outcome.Discard) d.discard(code, `${spec.name} flags 0x${flags.toString(16)}`);
-      else withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
+      else d.withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
       continue;
     }
     if (spec.ibgpOnly && !ctx.ibgp) {
@@ -124,46 +118,46 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
       continue;
     }
     const error = spec.decode(body, start, valueLength, d, ctx);
-    if (flagsWrong) withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
+    if (flagsWrong) d.withdraw(`${spec.name} flags 0x${flags.toString(16)}`);
     if (error === undefined) continue;
     if (spec.malformed === Outcome.Discard) d.discard(code, error);
-    else withdraw(error);
+    else d.withdraw(error);
   }
 
   // RFC 4760 §5 / RFC 7606 §3 d: NEXT_HOP is mandatory, and checked, only with an NLRI field.
   if (nlriV4.length > 0) {
-    if (d.nextHopError !== undefined) withdraw(d.nextHopError);
-    else if (d.nextHop === undefined) withdraw('missing NEXT_HOP');
+    if (d.nextHopError !== undefined) d.withdraw(d.nextHopError);
+    else if (d.nextHop === undefined) d.withdraw('missing NEXT_HOP');
   }
   const mpReach = d.mpReach;
   const reaches = nlriV4.length > 0 || (mpReach !== undefined && mpReach.nlri.length > 0);
   // RFC 7606 §3 d: a missing well-known mandatory attribute is treat-as-withdraw.
-  if (reaches && d.origin === undefined) withdraw('missing ORIGIN');
-  if (reaches && d.asPath === undefined) withdraw('missing AS_PATH');
+  if (reaches && d.origin === undefined) d.withdraw('missing ORIGIN');
+  if (reaches && d.asPath === undefined) d.withdraw('missing AS_PATH');
   if (!ctx.as4) applyAs4(d);
 
-  const withdrawn: Withdrawal[] = [];
-  const announced: Announcement[] = [];
-  if (withdrawnV4.length > 0) addWithdrawn(withdrawn, IPV4_UNICAST, withdrawnV4);
-  if (d.mpUnreach && d.mpUnreach.nlri.length > 0) addWithdrawn(withdrawn, d.mpUnreach.family, d.mpUnreach.nlri);
-  if (outcome === Outcome.Withdraw) {
-    if (nlriV4.length > 0) addWithdrawn(withdrawn, IPV4_UNICAST, nlriV4);
-    if (mpReach && mpReach.nlri.length > 0) addWithdrawn(withdrawn, mpReach.family, mpReach.nlri);
+  // Lists made only when there is something to put in them: most UPDATEs only announce.
+  const reason = d.treatAsWithdraw;
+  let withdrawn: Withdrawal[] | undefined;
+  let announced: readonly Announcement[] = NONE;
+  if (withdrawnV4.length > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, withdrawnV4);
+  if (d.mpUnreach && d.mpUnreach.nlri.length > 0) withdrawn = addWithdrawn(withdrawn, d.mpUnreach.family, d.mpUnreach.nlri);
+  if (reason !== undefined) {
+    if (nlriV4.length > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, nlriV4);
+    if (mpReach && mpReach.nlri.length > 0) withdrawn = addWithdrawn(withdrawn, mpReach.family, mpReach.nlri);
   } else {
-    if (nlriV4.length > 0) announced.push({ family: IPV4_UNICAST, attributes: build(d, d.nextHop!, undefined), nlri: nlriV4 });
-    if (mpReach && mpReach.nlri.length > 0) announced.push({ family: mpReach.family, attributes: build(d, mpReach.nextHop, mpReach.linkLocal), nlri: mpReach.nlri });
+    const v4 = nlriV4.length > 0 ? { family: IPV4_UNICAST, attributes: build(d, d.nextHop!, undefined), nlri: nlriV4 } : undefined;
+    const mp = mpReach && mpReach.nlri.length > 0 ? { family: mpReach.family, attributes: build(d, mpReach.nextHop, mpReach.linkLocal), nlri: mpReach.nlri } : undefined;
+    if (v4 !== undefined) announced = mp !== undefined ? [v4, mp] : [v4];
+    else if (mp !== undefined) announced = [mp];
   }
 
-  const result: Writable<UpdateMessage> = {
-    announced: announced.length ? announced : NONE,
-    withdrawn: withdrawn.length ? withdrawn : NONE,
-    discarded: d.discarded ?? NONE,
-  };
+  const result: Writable<UpdateMessage> = { announced, withdrawn: withdrawn ?? NONE, discarded: d.discarded ?? NONE };
   // RFC 4724 §2: an UPDATE holding only an empty MP_UNREACH_NLRI is that family's End-of-RIB.
   if (attrCount === 1 && withdrawnLength === 0 && nlriV4.length === 0 && d.mpUnreach && d.mpUnreach.nlri.length === 0) {
     result.endOfRib = d.mpUnreach.family;
   }
-  if (outcome === Outcome.Withdraw) result.treatAsWithdraw = reason;
+  if (reason !== undefined) result.treatAsWithdraw = reason;
   return result;
 }
 
@@ -185,10 +179,12 @@ function applyAs4(d: DecodedAttributes): void {
   if (d.as4Path && d.asPath) d.asPath = mergeAs4Path(d.asPath, d.as4Path);
 }
 
-function addWithdrawn(list: Withdrawal[], f: Family, nlri: readonly Nlri[]): void {
+function addWithdrawn(list: Withdrawal[] | undefined, f: Family, nlri: readonly Nlri[]): Withdrawal[] {
+  if (list === undefined) return [{ family: f, nlri }];
   const i = list.findIndex((w) => w.family === f);
   if (i < 0) list.push({ family: f, nlri });
   else list[i] = { family: f, nlri: [...list[i]!.nlri, ...nlri] };
+  return list;
 }
 
 /** The immutable PathAttributes of one family: only the fields the UPDATE carried. */

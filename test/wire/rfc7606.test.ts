@@ -154,6 +154,15 @@ test('unknown optional attributes: transitive kept raw, non-transitive dropped',
   assert.deepEqual(u.announced[0]!.attributes.unknown, [{ flags: 0xc0, code: 99, value: hex('abcd') }]);
 });
 
+test('each UPDATE gets its own NEXT_HOP, also after a run of one, and a bad one after a good one is treat-as-withdraw', () => {
+  const nextHop = (h: string) => [ORIGIN_IGP, AS_PATH_65001, attr(0x40, 3, h)];
+  const seen = ['0a630001', '0a630001', '0a630002', 'c0000201', '0a630001'].map((h) => decode(nextHop(h)).announced[0]!.attributes.nextHop);
+  assert.deepEqual(seen, ['10.99.0.1', '10.99.0.1', '10.99.0.2', '192.0.2.1', '10.99.0.1']);
+  assertWithdrawn(decode(nextHop('e0000001')), /NEXT_HOP 224\.0\.0\.1/);
+  assert.equal(decode(nextHop('e0000001')).announced.length, 0);
+  assert.equal(decode(nextHop('0a630001')).announced[0]!.attributes.nextHop, '10.99.0.1');
+});
+
 test('NEXT_HOP is ignored, errors and all, when the UPDATE has no NLRI field', () => {
   const u = decode([MP_REACH_V6, ORIGIN_IGP, AS_PATH_65001, attr(0x40, 3, '00000000')], '');
   assert.equal(u.treatAsWithdraw, undefined);

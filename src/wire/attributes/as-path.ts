@@ -20,21 +20,28 @@ const MAX_SEGMENT = 255;
 /** Segments in buf[start, start + length) of `width`-octet ASNs, or why they are malformed
  *  (RFC 7606 §7.2: unknown segment type, overrun, underrun, zero segment length). */
 export function parseSegments(buf: Buffer, start: number, length: number, width: 2 | 4): AsPathSegment[] | string {
-  const segments: AsPathSegment[] = [];
+  // Checked and counted first, so that the list is allocated at its size: an interned
+  // attribute set keeps it for as long as routes carry the set.
   const end = start + length;
-  let o = start;
-  while (o < end) {
+  let n = 0;
+  for (let o = start; o < end; n++) {
     if (end - o < 2) return 'AS_PATH segment header underrun';
     const type = buf[o]!;
     const count = buf[o + 1]!;
     if (type < AsPathSegmentType.Set || type > AsPathSegmentType.ConfedSet) return `AS_PATH segment type ${type}`;
     if (count === 0) return 'AS_PATH segment of length 0';
+    o += 2 + count * width;
+    if (o > end) return 'AS_PATH segment overrun';
+  }
+  const segments = new Array<AsPathSegment>(n);
+  for (let s = 0, o = start; s < n; s++) {
+    const type = buf[o]!;
+    const count = buf[o + 1]!;
     o += 2;
-    if (o + count * width > end) return 'AS_PATH segment overrun';
     const asns = new Array<number>(count);
     if (width === 4) for (let i = 0; i < count; i++, o += 4) asns[i] = buf.readUInt32BE(o);
     else for (let i = 0; i < count; i++, o += 2) asns[i] = buf.readUInt16BE(o);
-    segments.push({ type, asns });
+    segments[s] = { type, asns };
   }
   return segments;
 }

@@ -40,8 +40,15 @@ export class DecodedAttributes {
   /** RFC 7606 attribute discards and other attributes left out, for UpdateMessage.discarded. */
   discarded: { code: number; reason: string }[] | undefined = undefined;
 
+  /** RFC 7606 treat-as-withdraw: the first reason met, undefined while there is none. */
+  treatAsWithdraw: string | undefined = undefined;
+
   discard(code: number, reason: string): void {
     (this.discarded ??= []).push({ code, reason });
+  }
+
+  withdraw(reason: string): void {
+    this.treatAsWithdraw ??= reason;
   }
 }
 

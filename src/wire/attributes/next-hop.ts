@@ -10,14 +10,26 @@ import { AttrCode } from './types.js';
 import { readIpv4, writeIpv4 } from '../ip.js';
 import { finishAttr, VALUE_OFFSET, WELL_KNOWN, type AttrDecoder, type AttrEncoder } from './codec.js';
 
+/** The last NEXT_HOP read and its text: a peer's UPDATEs mostly carry one next hop, whose
+ *  text is then made once, and shared by the attribute sets that keep it. */
+let lastValue = -1;
+let lastText = '';
+
 export const decodeNextHop: AttrDecoder = (buf, start, length, d) => {
   if (length !== 4) {
     d.nextHopError = `NEXT_HOP length ${length}`;
     return undefined;
   }
-  const first = buf[start]!;
-  if (first >= 224 || buf.readUInt32BE(start) === 0) d.nextHopError = `NEXT_HOP ${readIpv4(buf, start)}`;
-  else d.nextHop = readIpv4(buf, start);
+  const value = buf.readUInt32BE(start);
+  if (value >= 0xe0000000 || value === 0) {
+    d.nextHopError = `NEXT_HOP ${readIpv4(buf, start)}`;
+    return undefined;
+  }
+  if (value !== lastValue) {
+    lastValue = value;
+    lastText = readIpv4(buf, start);
+  }
+  d.nextHop = lastText;
   return undefined;
 };
 
