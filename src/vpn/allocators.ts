@@ -6,8 +6,12 @@
  * reserves 0–15), RDs `<local_address>:n` from 0.
  */
 
+/** What an id is for, or how to say it: the text is only read by the looking glass, and making
+ *  it (an endpoint's Python tuple) costs more than the allocation, so callers may defer it. */
+export type Description = string | (() => string);
+
 export class IdAllocator {
-  private readonly allocated = new Map<number, string>();
+  private readonly allocated = new Map<number, Description>();
   private readonly released: number[] = [];
   private current: number;
 
@@ -18,7 +22,7 @@ export class IdAllocator {
     this.current = min;
   }
 
-  allocate(description: string): number {
+  allocate(description: Description): number {
     if (this.current > this.max) {
       const id = this.released.shift();
       if (id === undefined) throw new Error(`no identifier left (maximum ${this.max})`);
@@ -39,7 +43,13 @@ export class IdAllocator {
 
   /** id → what it is for (the looking glass's /vpns/dataplane/ids). */
   entries(): ReadonlyMap<number, string> {
-    return this.allocated;
+    const out = new Map<number, string>();
+    for (const [id, d] of this.allocated) {
+      const text = typeof d === 'string' ? d : d();
+      if (typeof d !== 'string') this.allocated.set(id, text);
+      out.set(id, text);
+    }
+    return out;
   }
 }
 
@@ -54,7 +64,7 @@ export class LabelAllocator extends IdAllocator {
 export class RdAllocator {
   private readonly ids = new IdAllocator(0, 0xffff);
   constructor(readonly address: string) {}
-  allocate(description: string): string {
+  allocate(description: Description): string {
     return `${this.address}:${this.ids.allocate(description)}`;
   }
   release(rd: string): void {

@@ -159,8 +159,11 @@ export abstract class VpnInstance {
   plug(req: AttachRequest, linuxif: string): void {
     const key = endpointKey(req.macAddress, req.ip);
     let mac = this.macs.get(req.macAddress);
+    // Said only when the looking glass asks; the strings, not the request, are kept for it.
+    const [macAddress, ipText] = [req.macAddress, req.ip?.text];
+    const endpoint = () => `${this.name}, interface ${linuxif}, endpoint ${pyTuple([macAddress, ipText])}`;
     if (!mac) {
-      const label = this.ctx.labels.allocate(`Incoming traffic for ${this.name}, interface ${linuxif}, endpoint ${pyTuple([req.macAddress, req.ip?.text])}`);
+      const label = this.ctx.labels.allocate(() => `Incoming traffic for ${endpoint()}`);
       mac = { label, port: req.localPort, lbConsistentHashOrder: req.lbConsistentHashOrder, endpoints: new Set() };
       this.macs.set(req.macAddress, mac);
     }
@@ -172,7 +175,7 @@ export abstract class VpnInstance {
         mac: req.macAddress,
         ip: req.ip,
         linuxif,
-        rd: this.ctx.rds.allocate(`Route distinguisher for ${this.name}, interface ${linuxif}, endpoint ${pyTuple([req.macAddress, req.ip?.text])}`),
+        rd: this.ctx.rds.allocate(() => `Route distinguisher for ${endpoint()}`),
         localPref: req.localPref,
         description: req.description,
         direction: req.direction,

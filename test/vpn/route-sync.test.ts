@@ -99,6 +99,16 @@ describe('incremental route sync of VPN instances', () => {
     assert.equal(sink.routes.size, 0);
   });
 
+  it('names what each label is for, as bagpipe-bgp does, until it is released', async () => {
+    const { vpn, step } = setUp();
+    await step('attach', { mac_address: '52:54:00:00:03:01', ip_address: '10.3.0.1/24' });
+    assert.deepEqual([...vpn.labels.entries().values()], ['Incoming traffic for EVI-1', "Incoming traffic for EVI-1, interface tap-1, endpoint ('52:54:00:00:03:01', '10.3.0.1/24')"]);
+    await step('attach', { mac_address: '52:54:00:00:03:02', local_port: { linuxif: 'tap-2' } });
+    assert.equal(vpn.labels.entries().get(18), "Incoming traffic for EVI-1, interface tap-2, endpoint ('52:54:00:00:03:02', None)");
+    await step('detach', { mac_address: '52:54:00:00:03:01', ip_address: '10.3.0.1/24' });
+    assert.deepEqual([...vpn.labels.entries().keys()], [16, 18]);
+  });
+
   it('tells the dataplane a local port is free only with the unplug of its last endpoint', async () => {
     const { evpn: driver, step } = setUp();
     const ep = (i: number) => ({ mac_address: '52:54:00:00:02:01', ip_address: `10.2.0.${i}/24` });
