@@ -25,6 +25,7 @@ import { isUnspecified, localNextHop } from './address.js';
 import { prependAsPath, type AttrPatch, type AttrSets } from './attr-set.js';
 import { DEFAULT_LOCAL_PREF } from './best-path.js';
 import type { RibPeer } from './types.js';
+import { widen } from './path.js';
 
 export interface ExportContext {
   readonly attrSets: AttrSets;
@@ -100,14 +101,29 @@ function medFromOtherAs(attrs: PathAttributes, source: RibPeer | undefined): boo
  * arrive in runs that share one set.
  */
 export class ExportCache {
-  /** slot → by base id: 0 not computed yet, 1 not to this peer, else the result's id + 2. */
-  private readonly bySlot = new Map<number, Int32Array>();
-  private lastSlot = -1;
+  /** By column index: base id → 0 not computed yet, 1 not to this peer, else the result's id + 2.
+   *  One column per (source, family) slot; undefined once its source is forgotten. */
+  private readonly cols: (Int32Array | undefined)[] = [];
+  private readonly colOf = new Map<number, number>();
+  /** By base id: index + 1 of the first column holding an entry for it (nearly always the only
+   *  one: a set comes from one source), so freeing a set visits only its own entries, not every
+   *  column of every peer. Further columns in `moreCols`. */
+  private firstCol = new Int32Array(64);
+  private readonly moreCols = new Map<number, number[]>();
+  private lastCol = -1;
   private lastBase = -1;
   private lastResult = -1;
-  private readonly forget = (id: number): void => {
-    for (const col of this.bySlot.values()) if (id < col.length) this.clear(col, id);
-    this.lastSlot = -1;
+  private readonly forget = (base: number): void => {
+    if (base < this.firstCol.length && this.firstCol[base] !== 0) {
+      this.clear(this.firstCol[base]! - 1, base);
+      this.firstCol[base] = 0;
+    }
+    const more = this.moreCols.get(base);
+    if (more !== undefined) {
+      for (const c of more) this.clear(c, base);
+      this.moreCols.delete(base);
+    }
+    this.lastCol = -1;
   };
 
   constructor(private readonly sets: AttrSets) {
@@ -117,15 +133,14 @@ export class ExportCache {
   /** `sourceId` -1 is this speaker. Returns the id of the attributes to send, -1 for none. */
   lookup(ctx: ExportContext, family: Family, base: number, sourceId: number, source: RibPeer | undefined, target: RibPeer): number {
     const slot = slotOf(sourceId, family);
-    if (base === this.lastBase && slot === this.lastSlot) return this.lastResult;
-    let col = this.bySlot.get(slot);
-    if (col === undefined || base >= col.length) {
-      const n = Math.max(64, base + 1, (col?.length ?? 0) * 2);
-      const wider = new Int32Array(n);
-      if (col !== undefined) wider.set(col);
-      col = wider;
-      this.bySlot.set(slot, col);
+    let c = this.colOf.get(slot);
+    if (c === undefined) {
+      c = this.cols.push(new Int32Array(64)) - 1;
+      this.colOf.set(slot, c);
     }
+    if (base === this.lastBase && c === this.lastCol) return this.lastResult;
+    let col = this.cols[c]!;
+    if (base >= col.length) this.cols[c] = col = grown(col, base);
     let v = col[base]!;
     if (v === 0) {
       const r = exportAttributes(ctx, family, this.sets.get(base), source, target);
@@ -137,8 +152,9 @@ export class ExportCache {
         v = id + 2;
       }
       col[base] = v;
+      this.note(base, c);
     }
-    this.lastSlot = slot;
+    this.lastCol = c;
     this.lastBase = base;
     this.lastResult = v - 2;
     return v - 2;
@@ -146,28 +162,55 @@ export class ExportCache {
 
   /** A source peer went down: its ids are never reused, so drop what was cached for it. */
   forgetSource(sourceId: number): void {
-    for (const [slot, col] of this.bySlot) {
+    for (const [slot, c] of this.colOf) {
       if (Math.floor(slot / FAMILY_SPAN) !== sourceId + 1) continue;
-      for (let id = 0; id < col.length; id++) this.clear(col, id);
-      this.bySlot.delete(slot);
+      const col = this.cols[c]!;
+      for (let base = 0; base < col.length; base++) this.clear(c, base);
+      this.cols[c] = undefined;
+      this.colOf.delete(slot);
     }
-    this.lastSlot = -1;
+    this.lastCol = -1;
   }
 
   /** The target peer is gone: lets go of every derived set. */
   release(): void {
-    for (const col of this.bySlot.values()) for (let id = 0; id < col.length; id++) this.clear(col, id);
-    this.bySlot.clear();
+    for (let c = 0; c < this.cols.length; c++) {
+      const col = this.cols[c];
+      if (col !== undefined) for (let base = 0; base < col.length; base++) this.clear(c, base);
+    }
+    this.cols.length = 0;
+    this.colOf.clear();
+    this.moreCols.clear();
     this.sets.offFree(this.forget);
-    this.lastSlot = -1;
+    this.lastCol = -1;
   }
 
-  private clear(col: Int32Array, base: number): void {
+  /** Column `c` now has an entry for `base`. */
+  private note(base: number, c: number): void {
+    if (base >= this.firstCol.length) this.firstCol = grown(this.firstCol, base);
+    const first = this.firstCol[base]!;
+    if (first === 0) this.firstCol[base] = c + 1;
+    else if (first !== c + 1) {
+      const more = this.moreCols.get(base);
+      if (more === undefined) this.moreCols.set(base, [c]);
+      else if (!more.includes(c)) more.push(c);
+    }
+  }
+
+  private clear(c: number, base: number): void {
+    const col = this.cols[c];
+    if (col === undefined || base >= col.length) return;
     const v = col[base]!;
     if (v >= 2 && v - 2 !== base) this.sets.unref(v - 2);
     col[base] = 0;
   }
 }
+
+/** `a` widened (doubling) to hold index `i`. */
+function grown(a: Int32Array, i: number): Int32Array<ArrayBuffer> {
+  return widen(a, Math.max(i + 1, a.length * 2));
+}
+
 /** Families are (AFI << 8) | SAFI, below 2^24. */
 const FAMILY_SPAN = 0x1000000;
 

@@ -94,3 +94,19 @@ test('readers get fresh routes, with best and multipath among the very objects o
   for (const m of d.multipath) assert.ok(d.paths.includes(m));
   assert.equal(d.nlri.key, n.key);
 });
+
+test('a set two peers send is cached per source, and goes with its derivations when both withdraw', () => {
+  const r = rib(peer(1), peer(2), peer(3));
+  r.receive(1, announce(attrs({ communities: [7] }), [hosts[0]!]));
+  r.receive(3, announce(attrs({ communities: [7] }), [hosts[1]!]));
+  assert.equal(flatten(r.takeOutbound(2)).announced.size, 2);
+  r.takeOutbound(1);
+  r.takeOutbound(3);
+  assert.equal(r.attributeSetCount, 2, 'one received set, one derivation for every eBGP peer');
+  r.receive(1, withdraw([hosts[0]!]));
+  r.receive(3, withdraw([hosts[1]!]));
+  for (const id of [1, 2, 3]) r.takeOutbound(id);
+  assert.equal(r.attributeSetCount, 0);
+  r.receive(3, announce(attrs({ communities: [8] }), [hosts[1]!]));
+  assert.deepEqual(flatten(r.takeOutbound(2)).announced.get(hosts[1]!.key)?.communities, [8]);
+});
