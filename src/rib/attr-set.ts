@@ -22,6 +22,8 @@
  * prepended AS_PATH. A set received from the codec then costs ~75 octets of heap, not ~270.
  */
 import { AsPathSegmentType, type AsPathSegment, type PathAttributes, type PmsiTunnel } from '../wire/attributes/types.js';
+import { buildIndex, removeFromIndex } from './id-index.js';
+import { widen } from './path.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Fields to replace; a field given as `undefined` is removed. */
@@ -29,6 +31,12 @@ export type AttrPatch = Partial<Mutable<PathAttributes>>;
 
 /** RFC 4271 §4.3: at most 255 ASes in one AS_PATH segment. */
 const MAX_SEGMENT_ASNS = 255;
+
+function asPathKey(path: readonly AsPathSegment[]): string {
+  let k = '';
+  for (const s of path) k += s.type + ':' + s.asns.join(',') + ';';
+  return k;
+}
 
 /** A string that identifies the attribute set: equal keys ⇔ equal attributes. Absent and empty
  *  optional lists are kept apart ('-' vs ''), because the encoder writes an empty attribute for
@@ -49,15 +57,32 @@ export function attrKey(a: PathAttributes): string {
   return k;
 }
 
+function asPathHash(path: readonly AsPathSegment[]): number {
+  let h = 0x85ebca6b;
+  for (const seg of path) {
+    h = mix(h, seg.type + 0x100);
+    for (const asn of seg.asns) h = mix(h, asn);
+  }
+  return h;
+}
+
+function sameAsPath(a: readonly AsPathSegment[], b: readonly AsPathSegment[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.type !== y.type || !sameList(x.asns, y.asns)) return false;
+  }
+  return true;
+}
+
 /** A hash of everything attrKey covers: equal attributes ⇒ equal hashes. */
 export function attrHash(a: PathAttributes): number {
   let h = mix(0x9e3779b9, a.origin);
   h = mixString(h, a.nextHop);
   if (a.nextHopLinkLocal !== undefined) h = mixString(h, a.nextHopLinkLocal);
-  for (const seg of a.asPath) {
-    h = mix(h, seg.type + 0x100);
-    for (const asn of seg.asns) h = mix(h, asn);
-  }
+  h = mix(h, asPathHash(a.asPath));
   h = mix(h, a.med === undefined ? -1 : a.med);
   h = mix(h, a.localPref === undefined ? -1 : a.localPref);
   if (a.communities !== undefined) {
@@ -106,12 +131,7 @@ export function sameAttributes(a: PathAttributes, b: PathAttributes): boolean {
   ) {
     return false;
   }
-  if (a.asPath.length !== b.asPath.length) return false;
-  for (let i = 0; i < a.asPath.length; i++) {
-    const x = a.asPath[i]!;
-    const y = b.asPath[i]!;
-    if (x.type !== y.type || !sameList(x.asns, y.asns)) return false;
-  }
+  if (!sameAsPath(a.asPath, b.asPath)) return false;
   if (!sameOptList(a.communities, b.communities) || !sameOptList(a.extCommunities, b.extCommunities)) return false;
   if (!sameOptList(a.clusterList, b.clusterList)) return false;
   if ((a.aggregator === undefined) !== (b.aggregator === undefined)) return false;
@@ -177,43 +197,56 @@ function freezeAttributes(a: PathAttributes): void {
  *  (LOCAL_PREF from an external peer, tests); export uses rib/export-rules.ts's id columns. */
 type DerivationCache<P> = WeakMap<PathAttributes, Map<P, PathAttributes>>;
 
-/** A part several sets hold one copy of. */
-interface Shared<T> {
-  readonly key: string;
+/** A part several sets hold one copy of, counted by the sets holding it. */
+interface Shared<K, T> {
+  readonly key: K;
   readonly value: T;
   sets: number;
 }
 
-function share<T>(m: Map<string, Shared<T>>, key: string, value: T): Shared<T> {
-  let e = m.get(key);
-  if (e === undefined) m.set(key, (e = { key, value, sets: 0 }));
-  e.sets++;
-  return e;
-}
+/** Shared parts by key; a numeric key (a hash) may hold several parts. */
+class SharedParts<K, T> {
+  private readonly byKey = new Map<K, Shared<K, T> | Shared<K, T>[]>();
 
-function unshare<T>(m: Map<string, Shared<T>>, e: Shared<T>): void {
-  if (--e.sets === 0) m.delete(e.key);
-}
+  constructor(private readonly same: (a: T, b: T) => boolean) {}
 
-function asPathKey(path: readonly AsPathSegment[]): string {
-  let k = '';
-  for (const s of path) {
-    k += s.type + ':';
-    for (const asn of s.asns) k += asn + ',';
-    k += ';';
+  /** The shared copy of `value` (which becomes it when new); the caller holds it until release. */
+  hold(key: K, value: T): Shared<K, T> {
+    const e = this.byKey.get(key);
+    if (e !== undefined) {
+      if (!Array.isArray(e)) {
+        if (this.same(e.value, value)) return (e.sets++, e);
+      } else {
+        for (const x of e) if (this.same(x.value, value)) return (x.sets++, x);
+      }
+    }
+    const n: Shared<K, T> = { key, value, sets: 1 };
+    if (e === undefined) this.byKey.set(key, n);
+    else if (!Array.isArray(e)) this.byKey.set(key, [e, n]);
+    else e.push(n);
+    return n;
   }
-  return k;
+
+  release(part: Shared<K, T>): void {
+    if (--part.sets > 0) return;
+    const e = this.byKey.get(part.key);
+    if (e === part) this.byKey.delete(part.key);
+    else if (Array.isArray(e)) {
+      e.splice(e.indexOf(part), 1);
+      if (e.length === 1) this.byKey.set(part.key, e[0]!);
+    }
+  }
 }
 
 export class AttrSets {
-  /** attrHash → the id(s) with that hash (almost always one). */
-  private readonly table = new Map<number, number | number[]>();
+  /** The index of ids by attrHash (id-index.ts). */
+  private slots = new Int32Array(256);
   /** By id: the interned object, undefined for a free id. */
   private readonly byId: (PathAttributes | undefined)[] = [];
-  /** By id: its attrHash, to find its table entry when it is freed. */
-  private readonly hashes: number[] = [];
+  /** By id: its attrHash. */
+  private hashes = new Int32Array(128);
   /** By id: references held by path rows, Adj-RIB-Out columns and buckets, export caches. */
-  private refs = new Int32Array(1024);
+  private refs = new Int32Array(128);
   private readonly freeIds: number[] = [];
   /** Ids whose count was 0 at some point since the last collect(). */
   private pending: number[] = [];
@@ -221,10 +254,10 @@ export class AttrSets {
   private readonly freeListeners = new Set<(id: number) => void>();
   /** Shared parts (AS_PATH by its text, next hop), counted by the sets that hold them; by id,
    *  the entries a set holds. */
-  private readonly asPaths = new Map<string, Shared<readonly AsPathSegment[]>>();
-  private readonly hops = new Map<string, Shared<string>>();
-  private readonly pathOf: (Shared<readonly AsPathSegment[]> | undefined)[] = [];
-  private readonly hopOf: (Shared<string> | undefined)[] = [];
+  private readonly asPaths = new SharedParts<number, readonly AsPathSegment[]>(sameAsPath);
+  private readonly hops = new SharedParts<string, string>((a, b) => a === b);
+  private readonly pathOf: (Shared<number, readonly AsPathSegment[]> | undefined)[] = [];
+  private readonly hopOf: (Shared<string, string> | undefined)[] = [];
   /** The last object looked up and its id: a policy returns the object it was given for every
    *  NLRI of an UPDATE, and this saves hashing it each time. */
   private lastObject: PathAttributes | undefined = undefined;
@@ -245,17 +278,19 @@ export class AttrSets {
   internId(a: PathAttributes): number {
     if (a === this.lastObject && this.byId[this.lastId] === a) return this.lastId;
     const h = attrHash(a);
-    const e = this.table.get(h);
-    let found = -1;
-    if (typeof e === 'number') {
-      if (this.byId[e] === a || sameAttributes(this.byId[e]!, a)) found = e;
-    } else if (e !== undefined) {
-      for (const id of e) if (this.byId[id] === a || sameAttributes(this.byId[id]!, a)) found = id;
-    }
-    if (found >= 0) {
-      this.lastObject = this.byId[found];
-      this.lastId = found;
-      return found;
+    let slots = this.slots;
+    let mask = slots.length - 1;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      if (this.hashes[s - 1] !== h) continue;
+      const x = this.byId[s - 1]!;
+      if (x === a || sameAttributes(x, a)) {
+        this.lastObject = x;
+        this.lastId = s - 1;
+        return s - 1;
+      }
     }
     // Someone else's frozen object (another table's, a caller's, or one of ours whose set was
     // freed) is copied: ours are the objects in byId, and an interned object is never shared
@@ -264,25 +299,26 @@ export class AttrSets {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.byId.length;
     // Equal parts, one copy: the AS_PATH and next hop of one peer's sets are mostly the same, and
     // an export derivation's prepended AS_PATH is the same for all of them (~200 octets a set).
-    const path = share(this.asPaths, asPathKey(own.asPath), own.asPath);
+    const path = this.asPaths.hold(asPathHash(own.asPath), own.asPath);
     own.asPath = path.value;
     this.pathOf[id] = path;
-    const hop = share(this.hops, own.nextHop, own.nextHop);
+    const hop = this.hops.hold(own.nextHop, own.nextHop);
     own.nextHop = hop.value;
     this.hopOf[id] = hop;
     freezeAttributes(own);
     this.byId[id] = own;
-    this.hashes[id] = h;
     if (id >= this.refs.length) {
-      const refs = new Int32Array(this.refs.length * 2);
-      refs.set(this.refs);
-      this.refs = refs;
+      this.refs = widen(this.refs, this.refs.length * 2);
+      this.hashes = widen(this.hashes, this.refs.length);
     }
+    this.hashes[id] = h;
     this.refs[id] = 0;
-    if (e === undefined) this.table.set(h, id);
-    else if (typeof e === 'number') this.table.set(h, [e, id]);
-    else e.push(id);
-    this.live++;
+    if (++this.live * 2 > slots.length) {
+      this.slots = slots = buildIndex(slots.length * 2, this.hashes, this.byId.length, (x) => x !== id && this.byId[x] !== undefined);
+      mask = slots.length - 1;
+      for (i = h & mask; slots[i] !== 0; i = (i + 1) & mask);
+    }
+    slots[i] = id + 1;
     this.pending.push(id);
     return id;
   }
@@ -290,10 +326,14 @@ export class AttrSets {
   /** The id of an object this table interned, -1 for any other object (an equal one included). */
   idOf(a: PathAttributes): number {
     if (a === this.lastObject && this.byId[this.lastId] === a) return this.lastId;
-    const e = this.table.get(attrHash(a));
-    if (typeof e === 'number') return this.byId[e] === a ? e : -1;
-    if (e !== undefined) for (const id of e) if (this.byId[id] === a) return id;
-    return -1;
+    const h = attrHash(a);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      if (this.hashes[s - 1] === h && this.byId[s - 1] === a) return s - 1;
+    }
   }
 
   get(id: number): PathAttributes {
@@ -338,16 +378,10 @@ export class AttrSets {
   }
 
   private free(id: number): void {
-    const h = this.hashes[id]!;
-    const e = this.table.get(h);
-    if (typeof e === 'number') this.table.delete(h);
-    else if (e !== undefined) {
-      e.splice(e.indexOf(id), 1);
-      if (e.length === 1) this.table.set(h, e[0]!);
-    }
+    removeFromIndex(this.slots, this.hashes, id);
     this.byId[id] = undefined;
-    unshare(this.asPaths, this.pathOf[id]!);
-    unshare(this.hops, this.hopOf[id]!);
+    this.asPaths.release(this.pathOf[id]!);
+    this.hops.release(this.hopOf[id]!);
     this.pathOf[id] = undefined;
     this.hopOf[id] = undefined;
     this.freeIds.push(id);

@@ -15,8 +15,8 @@
  * NLRI and key string. Other families (EVPN, VPN, RTC: small tables whose NLRI carry labels, ESI
  * or fields that are not in the key) keep an NLRI object per destination and per path.
  *
- * The index is an open-addressing hash table (linear probing, backward-shift deletion) of ids in
- * an Int32Array rather than a Map: a Map of a million entries costs ~70 MB and ~800 ns per insert
+ * The index is an open-addressing hash table (linear probing, backward-shift deletion: id-index.ts)
+ * of ids in an Int32Array rather than a Map: a Map of a million entries costs ~70 MB and ~800 ns per insert
  * on this kind of host.
  */
 import { IPV4_UNICAST, IPV6_UNICAST, type Family } from '../wire/family.js';
@@ -24,6 +24,7 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
 import type { AttrSets } from './attr-set.js';
 import { GROWTH, PathRows, widen } from './path.js';
+import { buildIndex, removeFromIndex } from './id-index.js';
 import type { RibPeer, Route } from './types.js';
 
 const MIN_SLOTS = 1024;
@@ -283,22 +284,7 @@ export class LocRib {
   /** Forgets a destination no source has a path for and no peer still holds as sent. */
   dropIfEmpty(id: number): void {
     if (this.head[id] !== 1 || this.heldBy[id] !== 0) return;
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.hashes[id]! & mask;
-    while (slots[i] !== id + 1) i = (i + 1) & mask;
-    // Backward-shift deletion: pull later entries of the run into the hole when their home slot
-    // is not between the hole and where they sit, so lookups never need tombstones.
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const s = slots[j]!;
-      if (s === 0) break;
-      const home = this.hashes[s - 1]! & mask;
-      if (((j - home) & mask) >= ((j - i) & mask)) {
-        slots[i] = s;
-        i = j;
-      }
-    }
-    slots[i] = 0;
+    removeFromIndex(this.slots, this.hashes, id);
     this.count--;
     this.head[id] = 0;
     this.best[id] = 0;
@@ -339,15 +325,7 @@ export class LocRib {
   }
 
   private rehash(n: number): void {
-    const slots = new Int32Array(n);
-    const mask = n - 1;
-    for (let id = 0; id < this.top; id++) {
-      if (this.head[id] === 0) continue;
-      let i = this.hashes[id]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = id + 1;
-    }
-    this.slots = slots;
+    this.slots = buildIndex(n, this.hashes, this.top, (id) => this.head[id] !== 0);
   }
 }
 
