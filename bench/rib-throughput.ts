@@ -13,6 +13,9 @@
  * the heap meanwhile (~75 MB of NLRI objects), which every full GC marks: the GC figure is
  * higher than the RIB alone would cause.
  *
+ * Then every route is withdrawn and the withdrawals taken (timed apart; the table and its
+ * attribute sets must be empty after).
+ *
  * Printed: routes/s and wall ns/route of receive and takeOutbound, GC time, the process's CPU
  * time (all threads, so V8's GC helpers too; on a shared host compare this, not the wall clock)
  * with its system part and minor page faults (on a VM each fresh page costs ~10 µs in the kernel:
@@ -111,15 +114,30 @@ async function run(scenario: string): Promise<void> {
   const recvS = Number(t1 - t0) / 1e9;
   const takeS = Number(t2 - t1) / 1e9;
   const mem = process.memoryUsage();
+  const sets = rib.attributeSetCount;
+
+  // Then the full withdrawal, as the propagation benchmark does (same NLRI objects, no new ones).
+  const withdrawals: UpdateMessage[] = updates.map((u) => ({ announced: [], withdrawn: [{ family: IPV4_UNICAST, nlri: u.announced[0]!.nlri }], discarded: [] }));
+  const cpuW = process.cpuUsage();
+  const t3 = process.hrtime.bigint();
+  for (const u of withdrawals) rib.receive(1, u);
+  let gone = 0;
+  for (let b = rib.takeOutbound(2, BATCH); b !== undefined; b = rib.takeOutbound(2, BATCH)) for (const w of b.withdrawn) gone += w.nlri.length;
+  const withdrawS = Number(process.hrtime.bigint() - t3) / 1e9;
+  const cpuWithdraw = process.cpuUsage(cpuW);
+  if (gone !== ROUTES || rib.routeCount(IPV4_UNICAST) !== 0 || rib.attributeSetCount !== 0) {
+    throw new Error(`withdrawal: ${gone} withdrawn, ${rib.routeCount(IPV4_UNICAST)} routes and ${rib.attributeSetCount} attribute sets left`);
+  }
   const mb = (n: number): string => (n / 1048576).toFixed(0) + ' MB';
   console.log(
     `${scenario === 'ten' ? 'one attribute set per 10 routes' : 'one attribute set          '}: ` +
       `${Math.round(ROUTES / (recvS + takeS)).toLocaleString('en')} routes/s end to end ` +
       `(receive ${(recvS * 1e9 / ROUTES).toFixed(0)} ns/route, takeOutbound ${(takeS * 1e9 / ROUTES).toFixed(0)} ns/route, ` +
-      `${announcements} announcements, ${rib.attributeSetCount} attribute sets, GC ${gcMs.toFixed(0)} ms of ${((recvS + takeS) * 1e3).toFixed(0)}, ` +
+      `${announcements} announcements, ${sets} attribute sets, GC ${gcMs.toFixed(0)} ms of ${((recvS + takeS) * 1e3).toFixed(0)}, ` +
       `CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1e6) / ROUTES).toFixed(0)} ns/route, of which system ${(cpu.system / 1000).toFixed(0)} ms, ` +
       `${faults} page faults), ` +
-      `RSS ${mb(mem.rss)} (+${mb(mem.rss - rss0)} for the RIB), heap ${mb(mem.heapUsed)}`,
+      `RSS ${mb(mem.rss)} (+${mb(mem.rss - rss0)} for the RIB), heap ${mb(mem.heapUsed)}; ` +
+      `full withdrawal ${((withdrawS * 1e9) / ROUTES).toFixed(0)} ns/route, CPU ${(((cpuWithdraw.user + cpuWithdraw.system) * 1e3) / ROUTES).toFixed(0)} ns/route`,
   );
 }
 

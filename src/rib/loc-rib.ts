@@ -62,7 +62,9 @@ export class LocRib {
   private heldBy: Int32Array = new Int32Array(MIN_SLOTS);
   /** id + 1, 0 for an empty slot; length a power of two, at most half full. */
   private slots = new Int32Array(MIN_SLOTS);
-  private readonly freeIds: number[] = [];
+  /** Free ids, newest first, chained through their `hashes` entry (a free id has no key): a
+   *  withdrawn million-route table needs no 8 MB array of them on the heap. */
+  private freeHead = -1;
   /** Unicast: octets per key, 0 for the families that keep objects. */
   private readonly stride: number;
   private keyBytes: Uint8Array;
@@ -116,7 +118,9 @@ export class LocRib {
     if (stride > 0 && (key.length > stride || key.length !== keyLength(key.charCodeAt(0)))) {
       throw new Error(`rib: NLRI key of ${key.length} octets with prefix length ${key.charCodeAt(0)} is not a ${this.family === IPV4_UNICAST ? 'IPv4' : 'IPv6'} prefix`);
     }
-    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.top++;
+    let id = this.freeHead;
+    if (id >= 0) this.freeHead = this.hashes[id]!;
+    else id = this.top++;
     if (id >= this.hashes.length) this.grow();
     this.hashes[id] = h;
     this.head[id] = 1;
@@ -236,7 +240,7 @@ export class LocRib {
       p.next[r] = p.next[row]!;
     }
     if (this.best[id] === row + 1) this.best[id] = BEST_GONE + 1;
-    const set = this.multipathSets.get(id);
+    const set = this.multipathSets.size > 0 ? this.multipathSets.get(id) : undefined;
     if (set !== undefined && set.includes(row)) this.multipathSets.set(id, MULTIPATH_GONE);
     this.sets.unref(p.attr[row]!);
     this.sets.unref(p.recv[row]!);
@@ -271,7 +275,7 @@ export class LocRib {
   }
 
   multipathOf(id: number): readonly number[] {
-    return this.multipathSets.get(id) ?? NO_ROWS;
+    return (this.multipathSets.size > 0 && this.multipathSets.get(id)) || NO_ROWS;
   }
 
   setMultipath(id: number, rows: readonly number[]): void {
@@ -289,8 +293,9 @@ export class LocRib {
     this.head[id] = 0;
     this.best[id] = 0;
     if (this.nlris !== undefined) this.nlris[id] = undefined;
-    this.multipathSets.delete(id);
-    this.freeIds.push(id);
+    if (this.multipathSets.size > 0) this.multipathSets.delete(id);
+    this.hashes[id] = this.freeHead;
+    this.freeHead = id;
   }
 
   /** An Adj-RIB-Out now has `id` as sent (+1) or has withdrawn it (-1). */
