@@ -330,7 +330,7 @@ export class LocRib {
   }
 
   private rehash(n: number): void {
-    this.slots = buildIndex(n, this.hashes, this.top, (id) => this.head[id] !== 0);
+    this.slots = buildIndex(n, this.hashes, this.top, this.head);
   }
 }
 
