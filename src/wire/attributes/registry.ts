@@ -82,6 +82,8 @@ export function formatAttributes(a: PathAttributes): [string, string][] {
   return out;
 }
 
+const NO_UNKNOWN: readonly RawAttribute[] = [];
+
 /**
  * Writes every attribute of `a` except MP_REACH_NLRI, in ascending type code order, at `o`;
  * NEXT_HOP only when `withNextHop` (IPv4 NLRI field). Returns the offset after the last.
@@ -90,7 +92,7 @@ export function formatAttributes(a: PathAttributes): [string, string][] {
  * set; an unrecognized non-transitive one is quietly ignored and not passed along.
  */
 export function writeAttributes(a: PathAttributes, ctx: CodecContext, withNextHop: boolean, buf: Buffer, o: number): number {
-  const unknown = a.unknown && a.unknown.length ? [...a.unknown].sort((x, y) => x.code - y.code) : [];
+  const unknown = a.unknown && a.unknown.length ? [...a.unknown].sort((x, y) => x.code - y.code) : NO_UNKNOWN;
   let u = 0;
   for (let s = 0; s <= ATTRIBUTES.length; s++) {
     const spec = ATTRIBUTES[s];
