@@ -60,6 +60,19 @@ export function encodeAttributes(a: PathAttributes, f: Family, ctx: CodecContext
   return Buffer.from(scratch.subarray(0, writeAttributes(a, ctx, usesNlriField(f, a), scratch, 0)));
 }
 
+/**
+ * Copies the attributes encoded in `scratch` into a message. A typical set is 20-60 octets:
+ * copied in JS, since Buffer#copy of part of a Buffer makes a Uint8Array view per call
+ * (~260 ns measured, once per message).
+ */
+function copyAttributes(buf: Buffer, o: number, length: number): void {
+  if (length > 128) {
+    scratch.copy(buf, o, 0, length);
+    return;
+  }
+  for (let i = 0; i < length; i++) buf[o + i] = scratch[i]!;
+}
+
 /** The 19-octet header of the message at `m`, ending at `end`. */
 function finishMessage(buf: Buffer, m: number, end: number): void {
   for (let i = m; i < m + 16; i++) buf[i] = 0xff;
@@ -155,7 +168,7 @@ export class UpdateWriter {
         const m = this.o;
         buf.writeUInt16BE(0, m + HEADER_LENGTH);
         buf.writeUInt16BE(attrLength, m + HEADER_LENGTH + 2);
-        scratch.copy(buf, m + HEADER_LENGTH + LENGTHS, 0, attrLength);
+        copyAttributes(buf, m + HEADER_LENGTH + LENGTHS, attrLength);
         this.o = m + fixed;
         const next = this.putNlri(codec, unicast, nlri, i, m + max);
         if (next === i) throw tooLarge(codec, nlri[i]!);
@@ -183,7 +196,7 @@ export class UpdateWriter {
       const next = this.putNlri(codec, unicast, nlri, i, m + max - attrLength);
       if (next === i) throw tooLarge(codec, nlri[i]!);
       o = finishAttr(buf, mp, OPTIONAL, AttrCode.MpReachNlri, this.o);
-      scratch.copy(buf, o, 0, attrLength);
+      copyAttributes(buf, o, attrLength);
       o += attrLength;
       buf.writeUInt16BE(0, m + HEADER_LENGTH);
       buf.writeUInt16BE(o - mp, m + HEADER_LENGTH + 2);

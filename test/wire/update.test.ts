@@ -97,7 +97,8 @@ test('an UpdateWriter batch holds, back to back, the messages encodeUpdates/enco
   const w4 = { family: IPV4_UNICAST, nlri: Array.from({ length: 1200 }, (_, i) => v4(i)) };
   const w6 = { family: IPV6_UNICAST, nlri: [v6(7)] };
   const a4 = { family: IPV4_UNICAST, attributes: FULL, nlri: Array.from({ length: 1500 }, (_, i) => v4(i)) };
-  const a6 = { family: IPV6_UNICAST, attributes: { ...FULL, nextHop: '2001:db8::1' }, nlri: [v6(1), v6(2)] };
+  // Attributes of ~90 octets (IPv4) and of over 200 (IPv6: 40 more communities), copied into each message.
+  const a6 = { family: IPV6_UNICAST, attributes: { ...FULL, nextHop: '2001:db8::1', communities: Array.from({ length: 42 }, (_, i) => 0xfde90000 + i) }, nlri: [v6(1), v6(2)] };
   const one = [...encodeWithdrawals(w4, ctx), ...encodeWithdrawals(w6, ctx), ...encodeUpdates(a4, ctx), ...encodeUpdates(a6, ctx), encodeEndOfRib(IPV6_UNICAST)];
   const w = new UpdateWriter();
   w.withdraw(w4, ctx);
@@ -113,6 +114,7 @@ test('an UpdateWriter batch holds, back to back, the messages encodeUpdates/enco
   const decoded = decodeAll(one, ctx);
   assert.deepEqual(decoded.flatMap((u) => u.withdrawn.flatMap((x) => x.nlri)), [...w4.nlri, ...w6.nlri]);
   assert.deepEqual(decoded.flatMap((u) => u.announced.flatMap((x) => x.nlri)), [...a4.nlri, ...a6.nlri]);
+  for (const u of decoded) for (const x of u.announced) assert.deepEqual(x.attributes, x.family === IPV4_UNICAST ? a4.attributes : a6.attributes);
   assert.equal(decoded.at(-1)!.endOfRib, IPV6_UNICAST);
 });
 
