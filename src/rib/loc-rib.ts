@@ -37,6 +37,9 @@ export const BEST_GONE = -2;
 const MULTIPATH_GONE: readonly number[] = Object.freeze([-3]);
 export const NO_ROWS: readonly number[] = Object.freeze([]);
 
+/** By key length (6-17 octets: IPv6): the argument list keyOf fills. */
+const CHAR_CODES: number[][] = Array.from({ length: 18 }, (_, n) => new Array<number>(n).fill(0));
+
 /** Octets of a key: the length octet, then the prefix octets (RFC 4271 §4.3). */
 function keyLength(bits: number): number {
   return 1 + ((bits + 7) >> 3);
@@ -68,7 +71,6 @@ export class LocRib {
   /** Unicast: octets per key, 0 for the families that keep objects. */
   private readonly stride: number;
   private keyBytes: Uint8Array;
-  private keyBuf: Buffer;
   /** Other families, by id: what is advertised for the destination (the best path's NLRI once
    *  there is one: same key, EVPN/VPN labels may differ from the NLRI that created it). */
   private readonly nlris: (Nlri | undefined)[] | undefined;
@@ -84,7 +86,6 @@ export class LocRib {
   ) {
     this.stride = family === IPV4_UNICAST ? 5 : family === IPV6_UNICAST ? 17 : 0;
     this.keyBytes = new Uint8Array(MIN_SLOTS * this.stride);
-    this.keyBuf = Buffer.from(this.keyBytes.buffer);
     this.nlris = this.stride === 0 ? [] : undefined;
     this.paths = new PathRows(this.stride === 0);
   }
@@ -173,9 +174,13 @@ export class LocRib {
         return String.fromCharCode(bits, b[o + 1]!, b[o + 2]!, b[o + 3]!);
       case 5:
         return String.fromCharCode(bits, b[o + 1]!, b[o + 2]!, b[o + 3]!, b[o + 4]!);
-      default:
-        return this.keyBuf.toString('latin1', o, o + keyLength(bits));
     }
+    // IPv6: apply on a reused argument list, still without leaving JS (as the decoder does).
+    const n = keyLength(bits);
+    const codes = CHAR_CODES[n]!;
+    codes[0] = bits;
+    for (let k = 1; k < n; k++) codes[k] = b[o + k]!;
+    return String.fromCharCode.apply(null, codes);
   }
 
   private sameKey(id: number, key: string): boolean {
@@ -325,7 +330,6 @@ export class LocRib {
       const bytes = new Uint8Array(n * this.stride);
       bytes.set(this.keyBytes);
       this.keyBytes = bytes;
-      this.keyBuf = Buffer.from(bytes.buffer);
     }
   }
 

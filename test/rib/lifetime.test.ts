@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rib } from '../../src/rib/rib.js';
-import { IPV4_UNICAST } from '../../src/wire/family.js';
+import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/family.js';
 import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, peer, prefix, rib, withdraw } from './helpers.js';
 
 const hosts = Array.from({ length: 300 }, (_, i) => prefix(`10.0.${i >> 8}.${i & 255}/32`));
@@ -109,4 +109,25 @@ test('a set two peers send is cached per source, and goes with its derivations w
   assert.equal(r.attributeSetCount, 0);
   r.receive(3, announce(attrs({ communities: [8] }), [hosts[1]!]));
   assert.deepEqual(flatten(r.takeOutbound(2)).announced.get(hosts[1]!.key)?.communities, [8]);
+});
+
+test('unicast keys kept as bytes come back as the same keys, every IPv4 and IPv6 length', () => {
+  const r = rib(peer(1), peer(2));
+  const keys = (bits: number, octets: number): string[] =>
+    Array.from({ length: bits + 1 }, (_, len) => {
+      const n = (len + 7) >> 3;
+      const bytes = Array.from({ length: n }, (_, i) => (0xa5 + 17 * i + len) & 0xff);
+      if (len & 7) bytes[n - 1]! &= (0xff << (8 - (len & 7))) & 0xff;
+      return String.fromCharCode(len, ...bytes.slice(0, Math.min(n, octets)));
+    });
+  for (const [family, bits, octets] of [
+    [IPV4_UNICAST, 32, 4],
+    [IPV6_UNICAST, 128, 16],
+  ] as const) {
+    const nlri = keys(bits, octets).map((key) => ({ key, length: key.charCodeAt(0) }));
+    r.receive(1, announce(attrs(), nlri, family));
+    const out = flatten(r.takeOutbound(2));
+    assert.deepEqual([...out.announced.keys()].sort(), nlri.map((n) => n.key).sort());
+    assert.deepEqual([...r.adjRibOut(2, family)].map((e) => e.nlri).sort((a, b) => (a.key < b.key ? -1 : 1)), [...nlri].sort((a, b) => (a.key < b.key ? -1 : 1)));
+  }
 });
