@@ -22,7 +22,7 @@
  * prepended AS_PATH. A set received from the codec then costs ~75 octets of heap, not ~270.
  */
 import { AsPathSegmentType, type AsPathSegment, type PathAttributes, type PmsiTunnel } from '../wire/attributes/types.js';
-import { insertIntoIndex, removeFromIndex } from './id-index.js';
+import { buildIndex, removeFromIndex } from './id-index.js';
 import { widen } from './path.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -314,9 +314,7 @@ export class AttrSets {
     this.hashes[id] = h;
     this.refs[id] = 0;
     if (++this.live * 2 > slots.length) {
-      slots = new Int32Array(slots.length * 2);
-      for (let x = 0; x < this.byId.length; x++) if (x !== id && this.byId[x] !== undefined) insertIntoIndex(slots, this.hashes[x]!, x);
-      this.slots = slots;
+      this.slots = slots = buildIndex(slots.length * 2, this.hashes, this.byId.length, (x) => x !== id && this.byId[x] !== undefined);
       mask = slots.length - 1;
       for (i = h & mask; slots[i] !== 0; i = (i + 1) & mask);
     }

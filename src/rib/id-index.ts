@@ -26,18 +26,15 @@ export function removeFromIndex(slots: Int32Array, hashes: Int32Array, id: numbe
   slots[i] = 0;
 }
 
-/** Puts `id`, whose hash is `h`, in the first empty slot of its run. */
-export function insertIntoIndex(slots: Int32Array, h: number, id: number): void {
-  const mask = slots.length - 1;
-  let i = h & mask;
-  while (slots[i] !== 0) i = (i + 1) & mask;
-  slots[i] = id + 1;
-}
-
-/** A new index of `n` slots (a power of two) holding every id below `top` whose `live` entry is
- *  not 0 (a column, not a callback: this runs once per entry at every doubling). */
-export function buildIndex(n: number, hashes: Int32Array, top: number, live: Int32Array): Int32Array<ArrayBuffer> {
+/** A new index of `n` slots (a power of two) holding every id below `top` that `live` accepts. */
+export function buildIndex(n: number, hashes: Int32Array, top: number, live: (id: number) => boolean): Int32Array<ArrayBuffer> {
   const slots = new Int32Array(n);
-  for (let id = 0; id < top; id++) if (live[id] !== 0) insertIntoIndex(slots, hashes[id]!, id);
+  const mask = n - 1;
+  for (let id = 0; id < top; id++) {
+    if (!live(id)) continue;
+    let i = hashes[id]! & mask;
+    while (slots[i] !== 0) i = (i + 1) & mask;
+    slots[i] = id + 1;
+  }
   return slots;
 }

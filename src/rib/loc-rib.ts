@@ -334,7 +334,7 @@ export class LocRib {
   }
 
   private rehash(n: number): void {
-    this.slots = buildIndex(n, this.hashes, this.top, this.head);
+    this.slots = buildIndex(n, this.hashes, this.top, (id) => this.head[id] !== 0);
   }
 }
 
