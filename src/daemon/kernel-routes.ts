@@ -54,11 +54,7 @@ export class KernelRoutes {
     for (const problem of probe.problems) this.log.warn({ problem }, `kernel routes: ${probe.ipv4 ? 'IPv6' : 'IPv4'} routes will not be installed`);
     const fib = new Fib({ sink, metric: s.metric, log: this.log, ipv4: probe.ipv4, ipv6: probe.ipv6, reconcileIntervalMs: s.reconcileInterval * 1000 });
     this.fib = fib;
-    // Another part of the daemon (VPN instances) may listen too: chain, do not replace.
-    const rib = this.server.rib;
-    const previous = rib.onBestPathChange;
-    const mine = (c: BestPathChange) => fib.change(c);
-    rib.onBestPathChange = previous === undefined ? mine : (c) => (previous(c), mine(c));
+    this.server.rib.watchBestPaths(fib.families, (c: BestPathChange) => fib.change(c));
 
     for (const n of this.server.settings.neighbors) if (!n.adminDown) this.waitingFor.add(n.session.peerAddress);
     await fib.start(true);

@@ -98,13 +98,10 @@ export class VpnService {
       persist: this.store ? (changes) => (this.restoring ? Promise.resolve() : this.store!.commit(changes)) : undefined,
       log,
     });
-    // Other parts of the daemon (kernel routes) listen too: chain, do not replace.
-    const previous = rib.onBestPathChange;
-    const mine = (c: BestPathChange) => {
-      if (VPN_FAMILIES.includes(c.family)) this.lastVpnChange = Date.now();
+    rib.watchBestPaths(VPN_FAMILIES, (c: BestPathChange) => {
+      this.lastVpnChange = Date.now();
       this.manager.onBestPathChange(c);
-    };
-    rib.onBestPathChange = previous === undefined ? mine : (c) => (previous(c), mine(c));
+    });
     let base = '';
     const root = lookingGlassRoot(
       {

@@ -81,7 +81,8 @@ export class Fib {
   private interval: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
-  private readonly families = new Set<Family>();
+  /** The unicast families it installs (its options can leave one out). */
+  readonly families = new Set<Family>();
 
   constructor(private readonly opts: FibOptions) {
     this.sink = opts.sink;
@@ -115,7 +116,7 @@ export class Fib {
     }
   }
 
-  /** Called for every best path change (Rib.onBestPathChange); only takes note and schedules. */
+  /** Called for every best path change of its families (Rib.watchBestPaths); only takes note and schedules. */
   change(c: BestPathChange): void {
     if (!this.families.has(c.family)) return;
     const prefix = formatPrefix(c.family, c.nlri as Prefix);

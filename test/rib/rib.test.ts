@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rib } from '../../src/rib/rib.js';
 import type { BestPathChange } from '../../src/rib/types.js';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/family.js';
-import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, rib, seq, withdraw } from './helpers.js';
+import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, prefix6, rib, seq, withdraw } from './helpers.js';
 
 const N1 = prefix('10.1.0.0/16');
 const N2 = prefix('10.2.0.0/16');
@@ -170,6 +170,26 @@ test('reports best path and multipath changes for the FIB', () => {
   r.receive(2, withdraw([N1]));
   assert.equal(changes[3]!.best, undefined);
   assert.deepEqual(changes[3]!.multipath, []);
+});
+
+test('watchBestPaths hands each handler the changes of its families only, until stopped', () => {
+  const r = rib(peer(1), peer(2));
+  const v4: string[] = [];
+  const v6: string[] = [];
+  const stopV4 = r.watchBestPaths([IPV4_UNICAST], (c) => v4.push(`${c.family}:${c.best === undefined ? 'gone' : 'best'}`));
+  r.watchBestPaths([IPV6_UNICAST], (c) => v6.push(`${c.family}:${c.best === undefined ? 'gone' : 'best'}`));
+  const all: BestPathChange[] = [];
+  r.onBestPathChange = (c) => all.push(c);
+  r.receive(1, announce(attrs(), [N1]));
+  r.receive(1, announce(attrs({ nextHop: '2001:db8::1' }), [prefix6(1)], IPV6_UNICAST));
+  assert.deepEqual(v4, [`${IPV4_UNICAST}:best`]);
+  assert.deepEqual(v6, [`${IPV6_UNICAST}:best`]);
+  assert.equal(all.length, 2, 'onBestPathChange still sees every family');
+  stopV4();
+  r.receive(1, withdraw([N1]));
+  assert.deepEqual(v4, [`${IPV4_UNICAST}:best`], 'no call after stop');
+  assert.equal(all.length, 3);
+  assert.equal(all[2]!.best, undefined);
 });
 
 test('a withdrawn local route leaves, and the looking glass shows the table', () => {
