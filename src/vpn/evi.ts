@@ -10,7 +10,7 @@ import { PmsiTunnelType } from '../wire/attributes/pmsi-tunnel.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import { L2VPN_EVPN } from '../wire/family.js';
 import { vniOf } from '../wire/nlri/labels.js';
-import type { EvpnRoute } from '../wire/nlri/evpn.js';
+import { EvpnRouteMaker, type EvpnRoute } from '../wire/nlri/evpn.js';
 import { VpnInstance, type Endpoint } from './instance.js';
 import { inclusiveMulticastRoute, macIpRoute, type OwnRoute } from './routes.js';
 
@@ -24,6 +24,13 @@ export class Evi extends VpnInstance {
   /** The veth end towards an IP VPN plugged into this EVI (`local_port: {"evpn": …}`). */
   gatewayPort: { linuxif: string; vrfExternalId: string; vrfName: string } | undefined;
 
+  /** Routes of the instance RD (parsed once, not at each attach). */
+  private maker: EvpnRouteMaker | undefined;
+
+  private get evpn(): EvpnRouteMaker {
+    return (this.maker ??= new EvpnRouteMaker(this.rd));
+  }
+
   protected nameFor(id: number): string {
     return `EVI-${id}`;
   }
@@ -34,14 +41,13 @@ export class Evi extends VpnInstance {
 
   protected instanceRoutes(): OwnRoute[] {
     const d = this.ctx.driver;
-    return [inclusiveMulticastRoute(this.rd, this.ctx.localAddress, this.label, d.localAddress, d.encaps, this.exportRts)];
+    return [inclusiveMulticastRoute(this.evpn, this.ctx.localAddress, this.label, d.localAddress, d.encaps, this.exportRts)];
   }
 
   protected endpointRoutes(ep: Endpoint): OwnRoute[] {
     const d = this.ctx.driver;
     return [
-      macIpRoute({
-        rd: this.rd,
+      macIpRoute(this.evpn, {
         mac: ep.mac,
         ip: ep.ip,
         label: this.label,

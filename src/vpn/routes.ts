@@ -17,7 +17,7 @@ import { Origin, type PathAttributes } from '../wire/attributes/types.js';
 import { encapsulation, TunnelType } from '../wire/attributes/ext-communities.js';
 import { PmsiTunnelType } from '../wire/attributes/pmsi-tunnel.js';
 import { IPV4_VPN, IPV6_VPN, L2VPN_EVPN, RTC, type Family } from '../wire/family.js';
-import { evpnRoute, type EvpnRoute } from '../wire/nlri/evpn.js';
+import type { EvpnRouteMaker } from '../wire/nlri/evpn.js';
 import { vpnPrefix, type VpnPrefix } from '../wire/nlri/vpn.js';
 import { rtcRoute, type RtcRoute } from '../wire/nlri/rtc.js';
 import type { Nlri } from '../wire/nlri/types.js';
@@ -61,8 +61,9 @@ function base(nextHop: string, localPref: number | undefined, ext: readonly bigi
 
 const rts = (list: readonly RouteTarget[]) => list.map((r) => r.value);
 
-export function inclusiveMulticastRoute(rd: string, originIp: string, vni: number, dataplaneAddress: string, encaps: readonly string[], exportRts: readonly RouteTarget[]): OwnRoute {
-  const nlri: EvpnRoute = evpnRoute({ routeType: 3, rd, ethernetTag: 0, ip: originIp });
+/** `evpn`: the instance's route maker (its RD). */
+export function inclusiveMulticastRoute(evpn: EvpnRouteMaker, originIp: string, vni: number, dataplaneAddress: string, encaps: readonly string[], exportRts: readonly RouteTarget[]): OwnRoute {
+  const nlri = evpn.inclusiveMulticast(0, originIp);
   const attrs: PathAttributes = {
     ...base(dataplaneAddress, undefined, [...encapCommunities(encaps), ...rts(exportRts)]),
     pmsiTunnel: { flags: 0, tunnelType: PmsiTunnelType.IngressReplication, label: vni, tunnelId: dataplaneAddress },
@@ -82,8 +83,9 @@ export interface EndpointRouteInput {
   readonly lbConsistentHashOrder: number;
 }
 
-export function macIpRoute(e: EndpointRouteInput): OwnRoute {
-  const nlri = evpnRoute({ routeType: 2, rd: e.rd, ethernetTag: 0, mac: e.mac, ...(e.ip ? { ip: e.ip.address } : {}), labels: [e.label] });
+/** `evpn`: the instance's route maker (its RD). */
+export function macIpRoute(evpn: EvpnRouteMaker, e: Omit<EndpointRouteInput, 'rd'>): OwnRoute {
+  const nlri = evpn.macIp(0, e.mac, e.ip?.address, [e.label]);
   const ext = [...encapCommunities(e.encaps), ...rts(e.exportRts), consistentHashSortOrder(e.lbConsistentHashOrder)];
   return { family: L2VPN_EVPN, nlri, attrs: base(e.dataplaneAddress, e.localPref, ext) };
 }

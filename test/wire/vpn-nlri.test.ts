@@ -6,7 +6,7 @@ import { BgpError } from '../../src/wire/errors.js';
 import { IPV4_VPN, IPV6_VPN, L2VPN_EVPN, RTC } from '../../src/wire/family.js';
 import { decodeUpdate, encodeUpdates, encodeWithdrawals } from '../../src/wire/update.js';
 import { nlriCodec } from '../../src/wire/nlri/registry.js';
-import { evpnCodec, evpnRoute, parseEvpn, type EvpnRoute, type EvpnRouteInput } from '../../src/wire/nlri/evpn.js';
+import { evpnCodec, evpnRoute, EvpnRouteMaker, parseEvpn, type EvpnRoute, type EvpnRouteInput } from '../../src/wire/nlri/evpn.js';
 import { formatEsi, makeEsi, parseEsi, esiType, ZERO_ESI } from '../../src/wire/nlri/esi.js';
 import { parseRd, rdType, readRd, writeRd } from '../../src/wire/nlri/rd.js';
 import { isBottomOfStack, mplsLabelField, mplsLabelOf, vniField, vniOf } from '../../src/wire/nlri/labels.js';
@@ -153,6 +153,45 @@ test('keys of the other EVPN types: A-D by RD, ESI, tag; IP Prefix by RD, tag, p
   assert.notEqual(evpnRoute({ ...es, ip: '10.0.0.2' }).key, evpnRoute(es).key);
   const keys = new Set(ROUTES.map((r) => evpnRoute(r).key));
   assert.equal(keys.size, ROUTES.length);
+});
+
+test('EvpnRouteMaker builds the routes evpnRoute builds through the codec, key octets included', () => {
+  const rds = ['65000:1', '192.0.2.1:5', '4200000000:7', '0.100:7', '64086.59904:7', ' 65000:4294967295 '];
+  const macs = ['aa:bb:cc:dd:ee:ff', '02:BB:00:00:03:E8', '2-bb-0-0-3-e8'];
+  const ips = [undefined, '10.0.0.1', '255.255.255.255', '2001:db8::1', '2001:0DB8:0:0:0:0:0:1', '::', '::ffff:10.0.0.1'];
+  const labelLists = [[0], [100], [0xffffff], [0x1000005], [100, 200], [1, 2, 3]];
+  let n = 0;
+  for (const rd of rds) {
+    const maker = new EvpnRouteMaker(rd);
+    for (const tag of [0, 1, 0xffffffff]) {
+      for (const mac of macs) {
+        for (const ip of ips) {
+          for (const labels of labelLists) {
+            const made = maker.macIp(tag, mac, ip, labels);
+            assert.deepEqual(made, evpnRoute({ routeType: 2, rd, ethernetTag: tag, mac, ...(ip === undefined ? {} : { ip }), labels }), `${rd} ${tag} ${mac} ${ip} ${labels}`);
+            assert.deepEqual(evpnCodec.decode(wire(evpnCodec, made), 0, wire(evpnCodec, made).length), [made]);
+            n++;
+          }
+        }
+      }
+      for (const ip of ips.slice(1) as string[]) {
+        const made = maker.inclusiveMulticast(tag, ip);
+        assert.deepEqual(made, evpnRoute({ routeType: 3, rd, ethernetTag: tag, ip }), `${rd} ${tag} ${ip}`);
+        n++;
+      }
+    }
+  }
+  assert.equal(n, rds.length * 3 * (macs.length * ips.length * labelLists.length + ips.length - 1));
+});
+
+test('EvpnRouteMaker refuses what evpnRoute refuses, naming the field', () => {
+  assert.throws(() => new EvpnRouteMaker('65000'), /invalid route distinguisher "65000"/);
+  const maker = new EvpnRouteMaker('65000:1');
+  assert.throws(() => maker.macIp(0, 'aa:bb:cc:dd:ee', undefined, [1]), /invalid MAC address "aa:bb:cc:dd:ee"/);
+  assert.throws(() => maker.macIp(0, 'aa:bb:cc:dd:ee:ff', '10.0.0.256', [1]), /invalid IP address "10.0.0.256"/);
+  assert.throws(() => maker.macIp(-1, 'aa:bb:cc:dd:ee:ff', undefined, [1]), /invalid Ethernet Tag -1/);
+  assert.throws(() => maker.inclusiveMulticast(2 ** 32, '10.0.0.1'), /invalid Ethernet Tag 4294967296/);
+  assert.throws(() => maker.inclusiveMulticast(0, 'x'), /invalid IP address "x"/);
 });
 
 test('malformed EVPN NLRI is Invalid Network Field', () => {

@@ -105,6 +105,19 @@ export function parseRd(text: string): RouteDistinguisher {
   return readRd(scratch, 0);
 }
 
+/** An RD parsed once, for NLRI built straight from their fields: its canonical text, and its 8
+ *  octets as the latin1 text NLRI keys hold them in. */
+export interface ParsedRd {
+  readonly text: RouteDistinguisher;
+  readonly octets: string;
+}
+
+/** Parses RD text once (see ParsedRd); throws Error naming the input. */
+export function parsedRd(text: string): ParsedRd {
+  writeRd(text, scratch, 0);
+  return { text: readRd(scratch, 0), octets: scratch.toString('latin1', 0, RD_LENGTH) };
+}
+
 /** The RD's type (0, 1, 2, or another value for the `0x` form). */
 export function rdType(rd: RouteDistinguisher): number {
   writeRd(rd, scratch, 0);
