@@ -326,14 +326,30 @@ export class BgpServer implements PeerEvents {
 
   // ===== outbound =====
 
+  /**
+   * The pump runs in the check phase of the event-loop turn after the one that asked for it, so
+   * that the routes of every request handled in either turn leave in one write: REST attaches in
+   * flight side by side each arrive in a turn of their own, and a socket write per route (one
+   * small UPDATE each) cost more than building the route. The wait is bounded by one turn: with
+   * an immediate pending, libuv polls without blocking, so only the I/O callbacks already ready
+   * run in between.
+   */
   private schedulePump(entry: NeighborEntry): void {
     if (entry.pumpScheduled) return;
     entry.pumpScheduled = true;
-    setImmediate(() => {
-      entry.pumpScheduled = false;
-      this.pump(entry);
-    });
+    setImmediate(this.pumpNextTurn, entry);
   }
+
+  /** Queued from a check phase: Node runs it in the next turn's (immediates added while the
+   *  queue runs wait for the next iteration). */
+  private readonly pumpNextTurn = (entry: NeighborEntry): void => {
+    setImmediate(this.scheduledPump, entry);
+  };
+
+  private readonly scheduledPump = (entry: NeighborEntry): void => {
+    entry.pumpScheduled = false;
+    this.pump(entry);
+  };
 
   /** Moves packed batches from the RIB to the socket until either runs dry. */
   private pump(entry: NeighborEntry): void {
