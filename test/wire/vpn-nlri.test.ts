@@ -7,7 +7,7 @@ import { IPV4_VPN, IPV6_VPN, L2VPN_EVPN, RTC } from '../../src/wire/family.js';
 import { decodeUpdate, encodeUpdates, encodeWithdrawals } from '../../src/wire/update.js';
 import { nlriCodec } from '../../src/wire/nlri/registry.js';
 import { evpnCodec, evpnRoute, EvpnRouteMaker, parseEvpn, type EvpnRoute, type EvpnRouteInput } from '../../src/wire/nlri/evpn.js';
-import { formatEsi, makeEsi, parseEsi, esiType, ZERO_ESI } from '../../src/wire/nlri/esi.js';
+import { formatEsi, makeEsi, parseEsi, esiType, writeEsi, ZERO_ESI } from '../../src/wire/nlri/esi.js';
 import { parseRd, rdType, readRd, writeRd } from '../../src/wire/nlri/rd.js';
 import { isBottomOfStack, mplsLabelField, mplsLabelOf, vniField, vniOf } from '../../src/wire/nlri/labels.js';
 import { ipv4VpnCodec, ipv6VpnCodec, unicastPrefix, vpnPrefix, type VpnPrefix } from '../../src/wire/nlri/vpn.js';
@@ -57,6 +57,23 @@ test('route distinguishers of types 0, 1 and 2 read back as written', () => {
   for (const bad of ['65000', '65000:4294967296', '192.0.2.1:65536', '4200000000:65536', 'a:1', '', '1.2.3:4']) assert.throws(() => parseRd(bad), /route distinguisher/, bad);
 });
 
+test('RDs written again come from writeRd\'s cache with the same octets, also past its size; bad ones are refused each time', () => {
+  const octets = (text: string) => {
+    const buf = Buffer.alloc(10, 0xee);
+    assert.equal(writeRd(text, buf, 1), 9);
+    assert.equal(buf[0], 0xee);
+    assert.equal(buf[9], 0xee);
+    return buf.toString('hex', 1, 9);
+  };
+  const texts = Array.from({ length: 5000 }, (_, i) => (i % 2 ? `${i}:${i * 7}` : `10.0.${i >> 8}.${i & 255}:${i}`));
+  const first = texts.map(octets);
+  assert.deepEqual(texts.map(octets), first);
+  assert.deepEqual(texts.slice(0, 100).map(octets), first.slice(0, 100));
+  assert.equal(first[1], '00000001' + '00000007');
+  assert.equal(first[2], '00010a000002' + '0002');
+  for (let i = 0; i < 2; i++) assert.throws(() => writeRd('65000:4294967296', Buffer.alloc(8), 0), /invalid route distinguisher "65000:4294967296"/);
+});
+
 // ===== labels =====
 
 test('MPLS label fields carry the bottom-of-stack bit; a VNI is the whole 24-bit field', () => {
@@ -80,6 +97,12 @@ const ESIS = [
   makeEsi({ type: 4, routerId: '10.99.0.1', discriminator: 7 }),
   makeEsi({ type: 5, asn: 4200000000, discriminator: 5 }),
 ];
+
+test('the zero ESI overwrites whatever the buffer held', () => {
+  const buf = Buffer.alloc(12, 0xee);
+  assert.equal(writeEsi(ZERO_ESI, buf, 1), 11);
+  assert.equal(buf.toString('hex'), 'ee' + '00'.repeat(10) + 'ee');
+});
 
 test('ESI types 0 to 5 read back from their canonical and gobgp texts', () => {
   assert.deepEqual(ESIS.map(esiType), [0, 0, 1, 2, 3, 4, 5]);

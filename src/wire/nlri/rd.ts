@@ -91,9 +91,25 @@ export function parseRdInto(text: string, buf: Buffer, offset: number): boolean 
   return true;
 }
 
+/** Octets of the RDs written lately, by text: a speaker's routes share a few RDs, and parsing
+ *  the text (regular expressions, slices) was most of the cost of encoding an EVPN route. Emptied
+ *  when full, so that a stream of distinct RDs cannot grow it. */
+const written = new Map<string, Uint8Array>();
+const WRITTEN_MAX = 4096;
+
 /** Writes RD text at `offset`; throws Error naming the text when it is not an RD. */
 export function writeRd(text: string, buf: Buffer, offset: number): number {
-  if (!parseRdInto(text, buf, offset)) throw new Error(`invalid route distinguisher ${JSON.stringify(text)}`);
+  let octets = written.get(text);
+  if (octets === undefined) {
+    if (!parseRdInto(text, buf, offset)) throw new Error(`invalid route distinguisher ${JSON.stringify(text)}`);
+    if (written.size >= WRITTEN_MAX) written.clear();
+    octets = new Uint8Array(RD_LENGTH);
+    for (let i = 0; i < RD_LENGTH; i++) octets[i] = buf[offset + i]!;
+    written.set(text, octets);
+    return offset + RD_LENGTH;
+  }
+  // Eight octets one by one: Buffer#copy of a range makes a view per call.
+  for (let i = 0; i < RD_LENGTH; i++) buf[offset + i] = octets[i]!;
   return offset + RD_LENGTH;
 }
 
