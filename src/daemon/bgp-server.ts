@@ -35,6 +35,9 @@ const SELECTION_DEFERRAL_TIME = 360;
 /** Routes taken from the RIB per write: large enough to pack well, small enough to stay responsive. */
 const BATCH_ROUTES = 20000;
 
+/** A pump that wrote no more than this (a few small UPDATEs) makes the next one wait a turn. */
+const LITTLE_WRITE = 4096;
+
 export interface NeighborEntry {
   peer: Peer;
   settings: NeighborSettings;
@@ -45,6 +48,8 @@ export interface NeighborEntry {
   /** Families whose End-of-RIB the current session has sent. */
   endOfRibReceived: Set<number>;
   pumpScheduled: boolean;
+  /** The last pump that wrote wrote at most LITTLE_WRITE octets: the next one waits a turn. */
+  pumpWroteLittle: boolean;
   readonly messages: { received: Record<string, number>; sent: Record<string, number> };
 }
 
@@ -177,6 +182,7 @@ export class BgpServer implements PeerEvents {
       peerGracefulRestart: undefined,
       endOfRibReceived: new Set(),
       pumpScheduled: false,
+      pumpWroteLittle: false,
       messages: { received: {}, sent: {} },
     };
     this.neighbors.set(settings.session.peerAddress, entry);
@@ -327,17 +333,18 @@ export class BgpServer implements PeerEvents {
   // ===== outbound =====
 
   /**
-   * The pump runs in the check phase of the event-loop turn after the one that asked for it, so
-   * that the routes of every request handled in either turn leave in one write: REST attaches in
-   * flight side by side each arrive in a turn of their own, and a socket write per route (one
-   * small UPDATE each) cost more than building the route. The wait is bounded by one turn: with
-   * an immediate pending, libuv polls without blocking, so only the I/O callbacks already ready
-   * run in between.
+   * The pump runs in the check phase of the turn that asked for it; after a pump that wrote
+   * little, in the next turn's, so that the routes of every request handled in either turn leave
+   * in one write: REST attaches in flight side by side each arrive in a turn of their own, and a
+   * socket write per route (one small UPDATE each) cost more than building the route. The wait is
+   * bounded by one turn: with an immediate pending, libuv polls without blocking, so only the I/O
+   * callbacks already ready run in between. Bulk propagation (batches of thousands of routes) is
+   * not held back: its writes are large already, and waiting there looked slower (1M routes).
    */
   private schedulePump(entry: NeighborEntry): void {
     if (entry.pumpScheduled) return;
     entry.pumpScheduled = true;
-    setImmediate(this.pumpNextTurn, entry);
+    setImmediate(entry.pumpWroteLittle ? this.pumpNextTurn : this.scheduledPump, entry);
   }
 
   /** Queued from a check phase: Node runs it in the next turn's (immediates added while the
@@ -356,9 +363,10 @@ export class BgpServer implements PeerEvents {
     const ribPeer = entry.ribPeer;
     const codec = entry.peer.codec;
     if (!ribPeer || !codec || this.restarting) return;
+    let octets = 0;
     while (entry.peer.writable) {
       const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES);
-      if (!batch) return;
+      if (!batch) break;
       // The whole batch in one Buffer, one socket write.
       const out = this.writer;
       try {
@@ -372,11 +380,13 @@ export class BgpServer implements PeerEvents {
       const count = out.messages;
       const data = out.take();
       if (data === undefined) continue;
+      octets += data.length;
       const table = entry.messages.sent;
       table.update = (table.update ?? 0) + count;
       this.hooks.message?.(ribPeer.address, 'out', 'update', count);
-      if (!entry.peer.write(data)) return;
+      if (!entry.peer.write(data)) break;
     }
+    if (octets > 0) entry.pumpWroteLittle = octets <= LITTLE_WRITE;
   }
 
   // ===== restarting speaker (RFC 4724 §4.1) =====
