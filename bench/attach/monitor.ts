@@ -15,10 +15,9 @@
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { listenOnce, Speaker } from '../propagation/speaker.js';
-import { AFI_IPV4, endOfRib, forEachAttribute, ipv4Bytes } from '../propagation/wire.js';
+import { AFI_IPV4, AFI_L2VPN, MAC_BASE_HI, SAFI_EVPN, endOfRib, evpnMacIndex, forEachAttribute, ipv4Bytes } from '../propagation/wire.js';
 
-export const AFI_L2VPN = 25;
-export const SAFI_EVPN = 70;
+export { AFI_L2VPN, MAX_MACS, SAFI_EVPN } from '../propagation/wire.js';
 export const SAFI_MPLS_VPN = 128;
 export const SAFI_RTC = 132;
 export const FAMILIES: [number, number][] = [
@@ -27,12 +26,9 @@ export const FAMILIES: [number, number][] = [
   [AFI_IPV4, SAFI_RTC],
 ];
 
-/** The benchmark's MACs are 02:bb:00:00:00:00 + index (locally administered, unicast). */
-export const MAC_BASE_HI = 0x02bb00;
-export const MAX_MACS = 1 << 24;
-
+/** The benchmark's MAC of `index`: MAC_BASE_HI (02:bb:00) + 24-bit index. */
 export function macOf(index: number): string {
-  const v = [0x02, 0xbb, 0x00, (index >>> 16) & 255, (index >>> 8) & 255, index & 255];
+  const v = [MAC_BASE_HI >> 16, (MAC_BASE_HI >> 8) & 255, MAC_BASE_HI & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255];
   return v.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
@@ -123,22 +119,16 @@ export class Monitor {
     if (aend < end) this.otherNlri++;
   }
 
-  /** EVPN NLRI: route type (1), length (1), value; type 2: RD 8, ESI 10, tag 4, MAC length 1, MAC 6, … */
+  /** EVPN NLRI: route type (1), length (1), value (evpnMacIndex finds the type-2 MACs). */
   private evpn(b: Buffer, off: number, end: number, announced: boolean): void {
     while (off + 2 <= end) {
-      const rtype = b[off];
-      const len = b[off + 1] ?? 0;
-      const v = off + 2;
-      if (rtype === 2 && len >= 29 && b[v + 22] === 48) {
-        const hi = b.readUIntBE(v + 23, 3);
-        const index = b.readUIntBE(v + 26, 3);
-        if (hi === MAC_BASE_HI) {
-          if (announced) this.type2Announced++;
-          else this.type2Withdrawn++;
-          this.o.onMac(index, announced, this.now);
-        } else this.otherEvpn++;
+      const index = evpnMacIndex(b, off);
+      if (index >= 0) {
+        if (announced) this.type2Announced++;
+        else this.type2Withdrawn++;
+        this.o.onMac(index, announced, this.now);
       } else this.otherEvpn++;
-      off = v + len;
+      off += 2 + (b[off + 1] ?? 0);
     }
   }
 }

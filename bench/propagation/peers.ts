@@ -12,7 +12,7 @@
  * every withdrawal). Events go to stdout as JSON lines; progress to stderr.
  */
 import { performance } from 'node:perf_hooks';
-import { ADDR, AS, SCENARIOS, encode, isScenario } from './scenarios.js';
+import { ADDR, AS, SCENARIOS, encode, isScenario, transport } from './scenarios.js';
 import { listenOnce, Speaker } from './speaker.js';
 import { RouteCounter } from './wire.js';
 
@@ -39,6 +39,10 @@ export type PeersEvent =
       monitorUpdates: number;
       announcedNlri: number;
       withdrawnNlri: number;
+      /** The next hop (hex) of the first MP_REACH_NLRI at the monitor. */
+      mpNextHop?: string;
+      /** The EXTENDED_COMMUNITIES (hex) of the first UPDATE at the monitor that had one. */
+      extCommunities?: string;
     }
   | { event: 'error'; phase: string; message: string; live: number; routes: number };
 
@@ -51,20 +55,20 @@ const HOLD_TIME = 240;
 async function main(cfg: PeersConfig): Promise<void> {
   if (!isScenario(cfg.scenario)) throw new Error(`unknown scenario ${cfg.scenario}`);
   const s = SCENARIOS[cfg.scenario];
-  const fam = s.v6 ? 'v6' : 'v4';
+  const fam = transport(s);
   let phase = 'encode';
   const t = performance.now();
   const enc = encode(s, cfg.routes);
   emit({ event: 'encoded', ms: performance.now() - t, announceMessages: enc.announceMessages, withdrawMessages: enc.withdrawMessages, bytes: enc.bytes });
 
   // Warm the monitor's walk (JIT) on the very messages it will see, before any clock runs.
-  const warm = new RouteCounter(cfg.routes, s.v6);
+  const warm = new RouteCounter(cfg.routes, enc.format);
   for (const b of [...enc.announce, ...enc.withdraw]) {
     for (let off = 0; off < b.length; off += b.readUInt16BE(off + 16)) warm.update(b, off, off + b.readUInt16BE(off + 16));
   }
   if (warm.live !== 0 || warm.announcedNlri !== cfg.routes) throw new Error(`self-check: encoded ${warm.announcedNlri} routes, ${warm.live} left after withdrawal`);
 
-  const counter = new RouteCounter(cfg.routes, s.v6);
+  const counter = new RouteCounter(cfg.routes, enc.format);
   let waiter: { done: () => boolean; resolve: (t: number) => void } | undefined;
   const monitor = new Speaker({
     label: 'monitor',
@@ -154,6 +158,8 @@ async function main(cfg: PeersConfig): Promise<void> {
       monitorUpdates: counter.updates,
       announcedNlri: counter.announcedNlri,
       withdrawnNlri: counter.withdrawnNlri,
+      ...(counter.firstMpNextHop !== undefined ? { mpNextHop: counter.firstMpNextHop } : {}),
+      ...(counter.firstExtCommunities !== undefined ? { extCommunities: counter.firstExtCommunities } : {}),
     });
   } catch (e) {
     emit({ event: 'error', phase, message: (e as Error).message, live: counter.live, routes: cfg.routes });

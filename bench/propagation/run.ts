@@ -2,13 +2,14 @@
  * Route propagation benchmark (issue 8, part 1): bgpiped, BIRD 2, FRR bgpd and gobgpd, one
  * after another on this machine, between the same lean tester and monitor.
  *
- *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6 ...]
+ *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6|evpn ...]
  *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes 100000] [--stall-seconds 60]
  *       [--out FILE] [--no-write]
  *
  * One namespace `bgpt-benchprop-<pid>` with 10.99.0.1-3/32 and fd00:99::1-3/128 on lo:
  * tester AS 65001 (.2) → target AS 65000 (.1) → monitor AS 65002 (.3), all eBGP. Per scenario:
- * first the tester→monitor ceiling (no daemon), then every target with a fresh daemon.
+ * first the tester→monitor ceiling (no daemon), then every target with a fresh daemon; a target
+ * without the scenario's family (BIRD: no EVPN) gets a row saying so, not a run.
  * Figures: routes/s from the tester's first UPDATE to the last route at the monitor, peak RSS
  * (VmHWM) and RSS once all routes are in, full-withdrawal time. See bench/README.md.
  *
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { log, onLines, positiveInt, preflight, printUsage, procKiB, publish, reportHead, resultFile, runMain } from '../lib/run.js';
 import { createLab, repoRoot, type Lab } from '../../test/interop/lib/index.js';
 import type { PeersConfig, PeersEvent } from './peers.js';
-import { ADDR, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
+import { ADDR, EVPN_EXT_COMMUNITIES_HEX, SCENARIOS, isScenario, type Scenario, type ScenarioName } from './scenarios.js';
 import { TARGETS, TARGET_NAMES, type Running, type TargetName } from './targets.js';
 
 const PEERS_JS = new URL('./peers.js', import.meta.url).pathname;
@@ -43,6 +44,8 @@ interface Row {
   rssIdleKiB?: number;
   /** The target's CPU time (user + system, all its threads) from its start to all routes seen. */
   cpuAnnounceS?: number;
+  /** The target cannot carry the scenario's family: the row says why; not a failure. */
+  notApplicable?: boolean;
   /** 1-minute load average just before the run: the machine is shared. */
   load: number;
   notes: string[];
@@ -116,6 +119,12 @@ function fillRow(row: Row, o: PeersOutcome): void {
     row.withdrawMs = r.withdrawMs;
     row.testerWriteMs = r.testerWriteMs;
     row.routesPerSec = row.routes / (r.announceMs / 1000);
+    if (row.scenario.family === 'l2vpn-evpn') {
+      // EVPN next hop = the VTEP: say whether the target kept the tester's or put its own.
+      if (r.mpNextHop !== undefined) row.notes.push(`next hop at the monitor: ${nextHopText(r.mpNextHop)}`);
+      const ext = r.extCommunities;
+      row.notes.push(ext === EVPN_EXT_COMMUNITIES_HEX ? 'RT + VXLAN encapsulation kept' : `extended communities at the monitor: ${ext ?? 'none'} (sent ${EVPN_EXT_COMMUNITIES_HEX})`);
+    }
     const dup = r.announcedNlri - row.routes;
     if (dup > 0) row.notes.push(`${dup} NLRI re-announced`);
   } else {
@@ -124,6 +133,11 @@ function fillRow(row: Row, o: PeersOutcome): void {
   }
   if (o.rssLoadedKiB !== undefined) row.rssLoadedKiB = o.rssLoadedKiB;
   if (o.cpuAnnounceS !== undefined) row.cpuAnnounceS = o.cpuAnnounceS;
+}
+
+/** An MP_REACH next hop (hex) as text: IPv4 dotted, else the hex itself. */
+function nextHopText(hex: string): string {
+  return hex.length === 8 ? (hex.match(/../g) ?? []).map((h) => parseInt(h, 16)).join('.') : hex;
 }
 
 function stamp(): string {
@@ -135,7 +149,7 @@ async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: numb
   let d: Running | undefined;
   try {
     log(`\n== ${s.name}: ${name}, ${routes} routes`);
-    d = await t.start(lab, s.v6);
+    d = await t.start(lab, s.family);
     const pid = d.process.pid;
     const idle = procKiB(pid, 'VmRSS');
     if (idle !== undefined) row.rssIdleKiB = idle;
@@ -258,6 +272,14 @@ async function main(): Promise<number> {
       for (const t of runnable) {
         const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax) : routes;
         const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
+        const lacks = TARGETS[t].lacks?.(s.family);
+        if (lacks !== undefined) {
+          row.notes.push(`not applicable: ${lacks}`);
+          row.notApplicable = true;
+          rows.push(row);
+          log(`\n== ${s.name}: ${t} not applicable (${lacks})`);
+          continue;
+        }
         if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
         await benchTarget(lab, t, s, n, opts, row);
         rows.push(row);
@@ -285,7 +307,7 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   publish(doc, opts.outFile, opts.write);
-  return rows.every((r) => r.ok) ? 0 : 1;
+  return rows.every((r) => r.ok || r.notApplicable === true) ? 0 : 1;
 }
 
 runMain('propagation benchmark', main);

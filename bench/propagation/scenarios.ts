@@ -1,37 +1,54 @@
 /**
  * The propagation scenarios and the messages the tester sends for each, encoded before any
  * clock starts.
+ *
+ * evpn: EVPN MAC/IP advertisements (RFC 7432 §7.2) as a VXLAN EVPN speaker sends them: RD
+ * 10.99.0.2:1 (type 1), zero ESI, ethernet tag 0, MAC 02:bb:00 + 24-bit index, IPv4 100.64/10 +
+ * index, label = VNI 10; next hop the tester's IPv4 address; a route target 65001:10 (RFC 4360
+ * §4) and the encapsulation extended community VXLAN (RFC 9012 §4.1, tunnel type 8). The
+ * sessions negotiate l2vpn-evpn only, over IPv4.
  */
 import {
   AFI_IPV4,
-  AFI_IPV6,
   ChunkWriter,
+  MAX_MACS,
   SAFI_UNICAST,
+  V4_FORMAT,
   V4_MAX_ROUTES,
   baseAttributes,
   endOfRib,
+  evpnFormat,
+  ipv4Bytes,
   ipv6Bytes,
   packAnnouncements,
   packWithdrawals,
+  v6Format,
   type AnnounceGroup,
+  type NlriFormat,
 } from './wire.js';
 
-export type ScenarioName = 'v4-one-attr' | 'v4-attr-per-10' | 'v6';
+export type ScenarioName = 'v4-one-attr' | 'v4-attr-per-10' | 'v6' | 'evpn';
+/** The one family a scenario's sessions negotiate (the interop harness's names). */
+export type ScenarioFamily = 'ipv4-unicast' | 'ipv6-unicast' | 'l2vpn-evpn';
 
 export interface Scenario {
   name: ScenarioName;
   title: string;
-  v6: boolean;
+  family: ScenarioFamily;
   /** Routes sharing one attribute set; Infinity = all of them. */
   routesPerAttrSet: number;
   defaultRoutes: number;
 }
 
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
-  'v4-one-attr': { name: 'v4-one-attr', title: 'IPv4 /32, one attribute set', v6: false, routesPerAttrSet: Infinity, defaultRoutes: 1_000_000 },
-  'v4-attr-per-10': { name: 'v4-attr-per-10', title: 'IPv4 /32, one attribute set per 10 routes', v6: false, routesPerAttrSet: 10, defaultRoutes: 1_000_000 },
-  v6: { name: 'v6', title: 'IPv6 /128, one attribute set', v6: true, routesPerAttrSet: Infinity, defaultRoutes: 100_000 },
+  'v4-one-attr': { name: 'v4-one-attr', title: 'IPv4 /32, one attribute set', family: 'ipv4-unicast', routesPerAttrSet: Infinity, defaultRoutes: 1_000_000 },
+  'v4-attr-per-10': { name: 'v4-attr-per-10', title: 'IPv4 /32, one attribute set per 10 routes', family: 'ipv4-unicast', routesPerAttrSet: 10, defaultRoutes: 1_000_000 },
+  v6: { name: 'v6', title: 'IPv6 /128, one attribute set', family: 'ipv6-unicast', routesPerAttrSet: Infinity, defaultRoutes: 100_000 },
+  evpn: { name: 'evpn', title: 'EVPN type 2 (MAC + IPv4), VXLAN, one attribute set', family: 'l2vpn-evpn', routesPerAttrSet: Infinity, defaultRoutes: 100_000 },
 };
+
+/** The address family of the sessions: EVPN runs over IPv4. */
+export const transport = (s: Scenario): 'v4' | 'v6' => (s.family === 'ipv6-unicast' ? 'v6' : 'v4');
 
 export function isScenario(s: string): s is ScenarioName {
   return Object.hasOwn(SCENARIOS, s);
@@ -47,6 +64,7 @@ export const ADDR = {
 export const AS = { tester: 65001, target: 65000, monitor: 65002 } as const;
 
 export interface Encoded {
+  format: NlriFormat;
   afi: number;
   safi: number;
   announce: Buffer[];
@@ -57,12 +75,30 @@ export interface Encoded {
   bytes: number;
 }
 
+/** RFC 4360 §4: two-octet AS specific route target 65001:10; RFC 9012 §4.1: encapsulation VXLAN (8). */
+const EVPN_RT = [0x00, 0x02, 65001 >> 8, 65001 & 255, 0, 0, 0, 10];
+const EVPN_VXLAN = [0x03, 0x0c, 0, 0, 0, 0, 0, 8];
+/** What a target that passes the RT and encapsulation on unchanged sends (hex). */
+export const EVPN_EXT_COMMUNITIES_HEX = Buffer.from([...EVPN_RT, ...EVPN_VXLAN]).toString('hex');
+const EVPN_RD = [0, 1, ...ipv4Bytes(ADDR.tester.v4), 0, 1]; // RFC 7432 §7.9: type 1, tester's address : 1
+const EVPN_VNI = 10;
+
+function nlriFormat(s: Scenario): NlriFormat {
+  if (s.family === 'ipv6-unicast') return v6Format(ipv6Bytes(ADDR.tester.v6));
+  if (s.family === 'l2vpn-evpn') return evpnFormat(EVPN_RD, ipv4Bytes(ADDR.tester.v4), EVPN_VNI);
+  return V4_FORMAT;
+}
+
 /** COMMUNITIES: 65001:100 on every route, plus a distinct one per attribute set when there are several. */
 const COMMON_COMMUNITY = (65001 << 16) | 100;
 const SET_COMMUNITY_BASE = 0x10000000;
 
 function* groups(s: Scenario, routes: number): Generator<AnnounceGroup> {
-  const nh = s.v6 ? undefined : ADDR.tester.v4;
+  if (s.family === 'l2vpn-evpn') {
+    yield { attrs: baseAttributes(AS.tester, undefined, [], [EVPN_RT, EVPN_VXLAN]), first: 0, count: routes };
+    return;
+  }
+  const nh = s.family === 'ipv4-unicast' ? ADDR.tester.v4 : undefined;
   if (!Number.isFinite(s.routesPerAttrSet)) {
     yield { attrs: baseAttributes(AS.tester, nh, [COMMON_COMMUNITY]), first: 0, count: routes };
     return;
@@ -75,14 +111,17 @@ function* groups(s: Scenario, routes: number): Generator<AnnounceGroup> {
 }
 
 export function encode(s: Scenario, routes: number): Encoded {
-  if (!s.v6 && routes > V4_MAX_ROUTES) throw new Error(`at most ${V4_MAX_ROUTES} IPv4 routes (100.64.0.0/10)`);
+  if (s.family !== 'ipv6-unicast' && routes > V4_MAX_ROUTES) throw new Error(`at most ${V4_MAX_ROUTES} routes with IPv4 addresses (100.64.0.0/10)`);
+  if (s.family === 'l2vpn-evpn' && routes > MAX_MACS) throw new Error(`at most ${MAX_MACS} MACs`);
+  const f = nlriFormat(s);
   const aw = new ChunkWriter();
-  const announceMessages = packAnnouncements(aw, s.v6, ipv6Bytes(ADDR.tester.v6), groups(s, routes));
+  const announceMessages = packAnnouncements(aw, f, groups(s, routes));
   const announce = aw.finish();
   const ww = new ChunkWriter();
-  const withdrawMessages = packWithdrawals(ww, s.v6, routes);
+  const withdrawMessages = packWithdrawals(ww, f, routes);
   const withdraw = ww.finish();
-  const afi = s.v6 ? AFI_IPV6 : AFI_IPV4;
+  const afi = f.mp?.afi ?? AFI_IPV4;
+  const safi = f.mp?.safi ?? SAFI_UNICAST;
   const bytes = [...announce, ...withdraw].reduce((n, b) => n + b.length, 0);
-  return { afi, safi: SAFI_UNICAST, announce, withdraw, eor: endOfRib(afi, SAFI_UNICAST), announceMessages, withdrawMessages, bytes };
+  return { format: f, afi, safi, announce, withdraw, eor: endOfRib(afi, safi), announceMessages, withdrawMessages, bytes };
 }
