@@ -14,7 +14,11 @@
  *   `no bgp ebgp-requires-policy`; EVPN with `address-family l2vpn evpn` + `neighbor X activate`
  *   only (it relays EVPN routes learned from one eBGP peer to another without
  *   `advertise-all-vni`, which needs zebra).
- * - gobgpd: defaults (accepts and exports everything).
+ * - gobgpd: defaults (accepts and exports everything). EVPN: gobgpd 3.10 re-advertises one route
+ *   per UPDATE and its CPU per route grows with the table (5k routes 1.5 s, 20k 21 s; at 100k,
+ *   ~50 routes/s after the first ~26k): use --gobgp-max-routes to keep the run short.
+ * - EVPN next hop at the monitor: bgpiped and gobgpd put their own address (eBGP next-hop-self),
+ *   FRR keeps the tester's (the VTEP), as FRR does for EVPN over eBGP.
  * - bgpiped: defaults, passive neighbours.
  */
 import { spawnSync } from 'node:child_process';
