@@ -3,7 +3,7 @@
  * after another on this machine, between the same lean tester and monitor.
  *
  *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6|evpn ...]
- *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes 100000] [--stall-seconds 60]
+ *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes N] [--stall-seconds 60]
  *       [--out FILE] [--no-write]
  *
  * One namespace `bgpt-benchprop-<pid>` with 10.99.0.1-3/32 and fd00:99::1-3/128 on lo:
@@ -184,7 +184,8 @@ interface Options {
   scenarios: ScenarioName[];
   routes: number | undefined;
   targets: TargetName[];
-  gobgpMax: number;
+  /** undefined: each scenario's own cap (Scenario.gobgpDefaultMax). */
+  gobgpMax: number | undefined;
   stallSeconds: number;
   outFile: string;
   write: boolean;
@@ -196,7 +197,7 @@ function parseOptions(): Options {
       routes: { type: 'string' },
       scenario: { type: 'string', multiple: true },
       targets: { type: 'string' },
-      'gobgp-max-routes': { type: 'string', default: '100000' },
+      'gobgp-max-routes': { type: 'string' },
       'stall-seconds': { type: 'string', default: '60' },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
@@ -218,7 +219,7 @@ function parseOptions(): Options {
     scenarios: scenarios as ScenarioName[],
     routes: num(values.routes, '--routes'),
     targets: targets as TargetName[],
-    gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes') ?? 100_000,
+    gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes'),
     stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
     outFile: values.out ?? resultFile('propagation'),
     write: !values['no-write'],
@@ -270,7 +271,7 @@ async function main(): Promise<number> {
       fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => ({})));
       rows.push(ceiling);
       for (const t of runnable) {
-        const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax) : routes;
+        const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax ?? s.gobgpDefaultMax) : routes;
         const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
         const lacks = TARGETS[t].lacks?.(s.family);
         if (lacks !== undefined) {
