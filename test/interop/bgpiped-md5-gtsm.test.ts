@@ -28,24 +28,35 @@ interface Pair {
   frr: BgpDaemon;
 }
 
-async function pair(lab: Lab, ours: Partial<TestNeighbor>, theirs: Partial<NeighborConfig>): Promise<Pair> {
+/** `frrFirst`: FRR is up, its neighbour enabled (startFrr does `no neighbor shutdown` once FRR
+ *  answers), before bgpiped starts. A test that needs FRR's ttl-security in force from bgpiped's
+ *  first SYN uses it: once in CI (2026-11-24) bgpiped's TTL-1 session was accepted while FRR was
+ *  still starting, before its IP_MINTTL applied. */
+async function pair(lab: Lab, ours: Partial<TestNeighbor>, theirs: Partial<NeighborConfig>, frrFirst = false): Promise<Pair> {
   for (const a of [US.v4, THEM.v4]) await lab.addAddress(a);
-  const bgpiped = await startBgpiped(lab, {
-    configToml: bgpipedToml({
-      asn: US.asn,
-      routerId: US.v4,
-      listen: [US.v4],
-      neighbors: [{ address: THEM.v4, asn: THEM.asn, localAddress: US.v4, families: ['ipv4-unicast'], ...ours }],
-    }),
-    apiPort: 8082,
-  });
-  const frr = await startFrr(lab, {
-    routerId: THEM.v4,
-    asn: THEM.asn,
-    listenAddress: [THEM.v4],
-    neighbors: [{ address: US.v4, asn: US.asn, families: ['ipv4-unicast'], ...theirs }],
-  });
-  return { lab, bgpiped, frr };
+  const startOurs = () =>
+    startBgpiped(lab, {
+      configToml: bgpipedToml({
+        asn: US.asn,
+        routerId: US.v4,
+        listen: [US.v4],
+        neighbors: [{ address: THEM.v4, asn: THEM.asn, localAddress: US.v4, families: ['ipv4-unicast'], ...ours }],
+      }),
+      apiPort: 8082,
+    });
+  const startTheirs = () =>
+    startFrr(lab, {
+      routerId: THEM.v4,
+      asn: THEM.asn,
+      listenAddress: [THEM.v4],
+      neighbors: [{ address: US.v4, asn: US.asn, families: ['ipv4-unicast'], ...theirs }],
+    });
+  if (frrFirst) {
+    const frr = await startTheirs();
+    return { lab, bgpiped: await startOurs(), frr };
+  }
+  const bgpiped = await startOurs();
+  return { lab, bgpiped, frr: await startTheirs() };
 }
 
 /** The namespace's kernel counters (nstat -asz: absolute, zeros included). */
@@ -138,7 +149,7 @@ describe('bgpiped ↔ FRR with GTSM (RFC 5082)', () => {
   // FRR `ttl-security hops 192` accepts TTL 64 and up (256 - hops): the kernel's default TTL
   // would pass, so only bgpiped's eBGP TTL 1 makes FRR drop the segments.
   labTest('eBGP without ebgp-multihop sends TTL 1: a peer wanting TTL 64 drops it', async (lab) => {
-    const p = await pair(lab, {}, { ttlSecurityHops: 192, passive: true });
+    const p = await pair(lab, {}, { ttlSecurityHops: 192, passive: true }, true);
     await assertNeverEstablished(p, 6000);
     const c = await counters(lab);
     assert.ok((c.TcpExtTCPMinTTLDrop ?? 0) > 0, `expected IP_MINTTL drops at FRR, counters: ${JSON.stringify(c)}`);
