@@ -18,7 +18,7 @@ import { Rib } from '../src/rib/rib.js';
 import type { RibPeer } from '../src/rib/types.js';
 import { decodeUpdate, UpdateWriter } from '../src/wire/update.js';
 import { family as familyOf } from '../src/wire/family.js';
-import type { CodecContext } from '../src/wire/messages.js';
+import { nlriCount, type CodecContext } from '../src/wire/messages.js';
 import { encode, SCENARIOS, type ScenarioName } from './propagation/scenarios.js';
 
 const ALIASES: Record<string, ScenarioName> = { one: 'v4-one-attr', ten: 'v4-attr-per-10', v6: 'v6', evpn: 'evpn' };
@@ -34,7 +34,7 @@ const routes = Number(values.routes ?? scenario.defaultRoutes);
 const repeat = Number(values.repeat ?? 1);
 const enc = encode(scenario, routes);
 const family = familyOf(enc.afi, enc.safi);
-const ctx: CodecContext = { as4: true, extendedMessage: false, ibgp: false };
+const ctx: CodecContext = { as4: true, extendedMessage: false, ibgp: false, packUnicast: true };
 
 function peer(id: number, as: number, addr: string): RibPeer {
   return {
@@ -89,14 +89,14 @@ function phase(input: Buffer[][], sender: number, receiver: number): { cpuMs: nu
   let out = 0;
   let octets = 0;
   const pump = () => {
-    for (let b = rib.takeOutbound(receiver, BATCH_ROUTES); b !== undefined; b = rib.takeOutbound(receiver, BATCH_ROUTES)) {
+    for (let b = rib.takeOutbound(receiver, BATCH_ROUTES, true); b !== undefined; b = rib.takeOutbound(receiver, BATCH_ROUTES, true)) {
       for (const w of b.withdrawn) {
         writer.withdraw(w, ctx);
-        out += w.nlri.length;
+        out += nlriCount(w);
       }
       for (const a of b.announced) {
         writer.announce(a, ctx);
-        out += a.nlri.length;
+        out += nlriCount(a);
       }
       octets += writer.take()?.length ?? 0;
     }

@@ -365,7 +365,8 @@ export class BgpServer implements PeerEvents {
     if (!ribPeer || !codec || this.restarting) return;
     let octets = 0;
     while (entry.peer.writable) {
-      const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES);
+      // Packed: unicast NLRI leave as octets copied from the RIB's keys, no object per route.
+      const batch = this.rib.takeOutbound(ribPeer.id, BATCH_ROUTES, true);
       if (!batch) break;
       // The whole batch in one Buffer, one socket write.
       const out = this.writer;

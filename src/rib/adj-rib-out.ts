@@ -22,7 +22,8 @@
 import type { Family } from '../wire/family.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Nlri } from '../wire/nlri/types.js';
-import type { Announcement, Withdrawal } from '../wire/messages.js';
+import { PackedAnnouncement, PackedWithdrawal, type Announcement, type Withdrawal } from '../wire/messages.js';
+import { PackedPrefixes } from '../wire/nlri/prefix.js';
 import type { AttrSets } from './attr-set.js';
 import { LocRib } from './loc-rib.js';
 import { GROWTH, widen } from './path.js';
@@ -126,19 +127,39 @@ export class AdjRibOut {
    * Announcement per attribute set in the order the sets were first queued), marking them sent.
    * Returns how many were taken.
    */
-  take(budget: number, announced: Announcement[], withdrawn: Withdrawal[]): number {
+  take(budget: number, announced: Announcement[], withdrawn: Withdrawal[], packed = false): number {
+    // Unicast, when asked: the NLRI as octets, every run a view of one buffer (prefix.ts
+    // PackedPrefixes), sized for the budget or what is pending, whichever is less.
+    const stride = packed ? this.table.keyStride : 0;
+    const octets = stride > 0 ? Buffer.allocUnsafe(Math.min(budget, this.pending) * stride) : undefined;
+    let at = 0;
     let n = 0;
     const w = this.withdrawals;
     if (w.head >= 0 && budget > 0) {
-      const nlri: Nlri[] = [];
-      n = this.drain(w, budget, nlri);
-      if (nlri.length > 0) withdrawn.push({ family: this.family, nlri });
+      if (octets !== undefined) {
+        const got = this.drainPacked(w, budget, octets, at);
+        if (got > 0) withdrawn.push(new PackedWithdrawal(this.family, new PackedPrefixes(this.family, octets.subarray(at, this.packedEnd), got)));
+        at = this.packedEnd;
+        n = got;
+      } else {
+        const nlri: Nlri[] = [];
+        n = this.drain(w, budget, nlri);
+        if (nlri.length > 0) withdrawn.push({ family: this.family, nlri });
+      }
     }
     for (const b of this.buckets.values()) {
       if (n >= budget) break;
-      const nlri: Nlri[] = [];
-      n += this.drain(b, budget - n, nlri);
-      if (nlri.length > 0) announced.push({ family: this.family, attributes: this.sets.get(b.code - FIRST_CODE), nlri });
+      const attributes = this.sets.get(b.code - FIRST_CODE);
+      if (octets !== undefined) {
+        const got = this.drainPacked(b, budget - n, octets, at);
+        if (got > 0) announced.push(new PackedAnnouncement(this.family, attributes, new PackedPrefixes(this.family, octets.subarray(at, this.packedEnd), got)));
+        at = this.packedEnd;
+        n += got;
+      } else {
+        const nlri: Nlri[] = [];
+        n += this.drain(b, budget - n, nlri);
+        if (nlri.length > 0) announced.push({ family: this.family, attributes, nlri });
+      }
       if (b.head < 0) {
         this.buckets.delete(b.code);
         this.unuse(b.code);
@@ -147,8 +168,19 @@ export class AdjRibOut {
     return n;
   }
 
-  /** Pops up to `max` live entries off a bucket into `out` and records them as sent. */
-  private drain(b: Bucket, max: number, out: Nlri[]): number {
+  /** Where drainPacked stopped writing. */
+  private packedEnd = 0;
+
+  /** drain, writing each destination's prefix in wire form into `octets` from `at` on
+   *  (packedEnd says where it stopped). */
+  private drainPacked(b: Bucket, max: number, octets: Buffer, at: number): number {
+    this.packedEnd = at;
+    return this.drain(b, max, undefined, octets);
+  }
+
+  /** Pops up to `max` live entries off a bucket into `out` (or, packed, into `octets` at
+   *  packedEnd) and records them as sent. */
+  private drain(b: Bucket, max: number, out: Nlri[] | undefined, octets?: Buffer): number {
     const code = b.code;
     const sent = this.sentCol;
     const queued = this.queuedCol;
@@ -166,7 +198,8 @@ export class AdjRibOut {
       // Stale: the destination moved on after this entry was made.
       if (queued[id] !== code) continue;
       queued[id] = NONE;
-      out.push(table.nlriOf(id));
+      if (out !== undefined) out.push(table.nlriOf(id));
+      else this.packedEnd = table.copyKey(id, octets!, this.packedEnd);
       n++;
       const was = sent[id]!;
       if (code === WITHDRAW) {

@@ -107,8 +107,8 @@ export class LocRib {
   obtain(nlri: Nlri): number {
     const key = nlri.key;
     const h = hashKey(key);
-    let slots = this.slots;
-    let mask = slots.length - 1;
+    const slots = this.slots;
+    const mask = slots.length - 1;
     let i = h & mask;
     for (; ; i = (i + 1) & mask) {
       const s = slots[i]!;
@@ -119,6 +119,65 @@ export class LocRib {
     if (stride > 0 && (key.length > stride || key.length !== keyLength(key.charCodeAt(0)))) {
       throw new Error(`rib: NLRI key of ${key.length} octets with prefix length ${key.charCodeAt(0)} is not a ${this.family === IPV4_UNICAST ? 'IPv4' : 'IPv6'} prefix`);
     }
+    const id = this.insert(h, i);
+    if (stride > 0) {
+      const o = id * stride;
+      const bytes = this.keyBytes;
+      for (let k = 0; k < key.length; k++) bytes[o + k] = key.charCodeAt(k);
+    } else this.nlris![id] = nlri;
+    return id;
+  }
+
+  /** Unicast: the destination id of the packed prefix at `octets[o]` (prefix.ts PackedPrefixes,
+   *  checked by the codec), -1 if none. */
+  findAt(octets: Uint8Array, o: number): number {
+    const h = hashPacked(octets, o);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      if (this.hashes[s - 1] === h && this.sameKeyAt(s - 1, octets, o)) return s - 1;
+    }
+  }
+
+  /** Unicast: the destination for the packed prefix at `octets[o]`, created empty when there is
+   *  none. */
+  obtainAt(octets: Uint8Array, o: number): number {
+    const h = hashPacked(octets, o);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      if (this.hashes[s - 1] === h && this.sameKeyAt(s - 1, octets, o)) return s - 1;
+    }
+    const id = this.insert(h, i);
+    const n = keyLength(octets[o]!);
+    const at = id * this.stride;
+    const bytes = this.keyBytes;
+    for (let k = 0; k < n; k++) bytes[at + k] = octets[o + k]!;
+    return id;
+  }
+
+  /** Unicast: writes destination `id`'s prefix in wire form at `out[o]`; returns the offset after it. */
+  copyKey(id: number, out: Uint8Array, o: number): number {
+    const b = this.keyBytes;
+    const at = id * this.stride;
+    const n = keyLength(b[at]!);
+    for (let k = 0; k < n; k++) out[o + k] = b[at + k]!;
+    return o + n;
+  }
+
+  /** Octets of the longest key (unicast), 0 for the families that keep objects. */
+  get keyStride(): number {
+    return this.stride;
+  }
+
+  /** A new destination with hash `h`, whose slot the lookup that missed it ended on (`i`); the
+   *  caller stores its key. */
+  private insert(h: number, i: number): number {
     let id = this.freeHead;
     if (id >= 0) this.freeHead = this.hashes[id]!;
     else id = this.top++;
@@ -126,15 +185,11 @@ export class LocRib {
     this.hashes[id] = h;
     this.head[id] = 1;
     this.best[id] = 0;
-    if (stride > 0) {
-      const o = id * stride;
-      const bytes = this.keyBytes;
-      for (let k = 0; k < key.length; k++) bytes[o + k] = key.charCodeAt(k);
-    } else this.nlris![id] = nlri;
+    let slots = this.slots;
     if (++this.count * 2 > slots.length) {
       this.rehash(slots.length * 2);
       slots = this.slots;
-      mask = slots.length - 1;
+      const mask = slots.length - 1;
       for (i = h & mask; slots[i] !== 0; i = (i + 1) & mask);
     }
     slots[i] = id + 1;
@@ -181,6 +236,14 @@ export class LocRib {
     codes[0] = bits;
     for (let k = 1; k < n; k++) codes[k] = b[o + k]!;
     return String.fromCharCode.apply(null, codes);
+  }
+
+  private sameKeyAt(id: number, octets: Uint8Array, o: number): boolean {
+    const b = this.keyBytes;
+    const at = id * this.stride;
+    const n = keyLength(octets[o]!);
+    for (let k = 0; k < n; k++) if (b[at + k] !== octets[o + k]) return false;
+    return true;
   }
 
   private sameKey(id: number, key: string): boolean {
@@ -347,6 +410,16 @@ export class LocRib {
  * misses, which cost most of a lookup in a million-slot table on a VM (~280 ns with a fully mixed
  * hash, measured). Groups spread as FNV spreads keys, so probe lengths stay those of a random hash.
  */
+/** hashKey of the packed prefix at `b[o]` (its key is those octets). */
+function hashPacked(b: Uint8Array, o: number): number {
+  const n = keyLength(b[o]!);
+  const shift = (8 - (b[o]! & 7)) & 7;
+  const tail = n >= 3 ? ((b[o + n - 2]! << 8) | b[o + n - 1]!) >>> shift : n === 2 ? b[o + 1]! >>> shift : 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n - 2; i++) h = Math.imul(h ^ b[o + i]!, 0x01000193);
+  return finishHash(h, tail);
+}
+
 function hashKey(k: string): number {
   const n = k.length;
   // The last 16 bits of the key, shifted so that the prefix's last significant bit is bit 0.
@@ -354,6 +427,10 @@ function hashKey(k: string): number {
   const tail = n >= 3 ? ((k.charCodeAt(n - 2) << 8) | k.charCodeAt(n - 1)) >>> shift : n === 2 ? k.charCodeAt(1) >>> shift : 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < n - 2; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return finishHash(h, tail);
+}
+
+function finishHash(h: number, tail: number): number {
   h = Math.imul(h ^ (tail >>> 4), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);

@@ -37,6 +37,7 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import type { Family } from '../wire/family.js';
 import type { Announcement, UpdateMessage, Withdrawal } from '../wire/messages.js';
 import type { Nlri } from '../wire/nlri/types.js';
+import { packedLength } from '../wire/nlri/prefix.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { AttrSets } from './attr-set.js';
 import { BEST_CHANGED, decide, type MultipathOptions } from './best-path.js';
@@ -309,7 +310,15 @@ export class Rib {
     for (const w of update.withdrawn) {
       const counts = countsOf(st, w.family);
       const loc = this.locRib(w.family);
-      for (const nlri of w.nlri) this.forget(st, counts, w.family, loc, nlri);
+      const packed = w.packed;
+      if (packed !== undefined) {
+        // Straight from the message's octets: no prefix objects (prefix.ts PackedPrefixes).
+        const octets = packed.octets;
+        for (let o = 0; o < octets.length; o += packedLength(octets[o]!)) {
+          const id = loc.findAt(octets, o);
+          if (id >= 0) this.forgetId(st, counts, w.family, loc, id, undefined);
+        }
+      } else for (const nlri of w.nlri) this.forget(st, counts, w.family, loc, nlri);
     }
     const sets = this.attrSets;
     for (const a of update.announced) {
@@ -325,6 +334,14 @@ export class Rib {
       const policy = st.importPolicy;
       const counts = countsOf(st, family);
       const loc = this.locRib(family);
+      const packed = a.packed;
+      if (packed !== undefined && policy === undefined) {
+        const octets = packed.octets;
+        for (let o = 0; o < octets.length; o += packedLength(octets[o]!)) {
+          this.learn(st, counts, family, loc, loc.obtainAt(octets, o), undefined, recv, recv, eligible, ++this.sequence);
+        }
+        continue;
+      }
       for (const nlri of a.nlri) {
         const accepted = policy === undefined ? recv : this.internOrReject(policy(st.peer, family, nlri, attrs));
         this.learn(st, counts, family, loc, loc.obtain(nlri), nlri, recv, accepted, eligible, ++this.sequence);
@@ -401,7 +418,9 @@ export class Rib {
 
   // ===== routes out =====
 
-  takeOutbound(peerId: number, maxRoutes = Infinity): OutboundBatch | undefined {
+  /** What peer `peerId` should be sent next, at most `maxRoutes` NLRI. `packed`: unicast NLRI as
+   *  octets (Announcement.packed), for a writer that copies them (the daemon's send loop). */
+  takeOutbound(peerId: number, maxRoutes = Infinity, packed = false): OutboundBatch | undefined {
     const st = this.peers.get(peerId);
     if (st === undefined) return undefined;
     st.notified = false;
@@ -410,7 +429,7 @@ export class Rib {
     const endOfRib: Family[] = [];
     let budget = Math.max(1, maxRoutes);
     for (const [family, out] of st.out) {
-      if (out.pending > 0 && budget > 0) budget -= out.take(budget, announced, withdrawn);
+      if (out.pending > 0 && budget > 0) budget -= out.take(budget, announced, withdrawn, packed);
       if (out.pending === 0 && !this.holdsEndOfRib(st, family) && st.eorPending.delete(family)) endOfRib.push(family);
     }
     // Sets whose last route was just sent as withdrawn go now (the batch keeps its objects).
@@ -541,14 +560,15 @@ export class Rib {
   }
 
   /** Records what `src` now says for destination `id` (attribute ids; `accepted` -1: import
-   *  policy rejected it) and runs the decision if that changed. */
+   *  policy rejected it) and runs the decision if that changed. `nlri` may be undefined for
+   *  unicast only (the key is the whole NLRI there). */
   private learn(
     src: Source,
     counts: InCounts,
     family: Family,
     loc: LocRib,
     id: number,
-    nlri: Nlri,
+    nlri: Nlri | undefined,
     received: number,
     accepted: number,
     eligible: boolean,
@@ -565,7 +585,7 @@ export class Rib {
       rows.recv[old] === received &&
       rows.flags[old] === flags &&
       (!isAccepted || rows.attr[old] === accepted) &&
-      (keyIsWholeNlri(family) || sameNlri(family, loc.pathNlri(id, old), nlri))
+      (keyIsWholeNlri(family) || sameNlri(family, loc.pathNlri(id, old), nlri!))
     ) {
       return; // a duplicate (refresh, or a policy change that changed nothing here)
     }
@@ -597,7 +617,11 @@ export class Rib {
 
   private forget(src: Source, counts: InCounts, family: Family, loc: LocRib, nlri: Nlri): void {
     const id = loc.find(nlri);
-    if (id < 0) return;
+    if (id >= 0) this.forgetId(src, counts, family, loc, id, nlri);
+  }
+
+  /** `nlri`: the destination's NLRI when the caller has it (unicast: undefined will do). */
+  private forgetId(src: Source, counts: InCounts, family: Family, loc: LocRib, id: number, nlri: Nlri | undefined): void {
     if (src.staleFrom !== undefined) {
       // RFC 4724 §4.2: a withdrawal from the restarted peer ends the stale path as well.
       if (this.dropStalePath(src.staleFrom, family, loc, id)) this.settle(family, loc, id, nlri);

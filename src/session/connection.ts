@@ -359,7 +359,8 @@ export class Connection {
       throw err;
     }
     this.negotiated = negotiated;
-    this.codec = { as4: negotiated.as4, extendedMessage: negotiated.extendedMessage, ibgp: negotiated.ibgp };
+    // packUnicast: the RIB reads unicast NLRI straight from the message (prefix.ts PackedPrefixes).
+    this.codec = { as4: negotiated.as4, extendedMessage: negotiated.extendedMessage, ibgp: negotiated.ibgp, packUnicast: true };
     if (negotiated.extendedMessage) this.reader.setMaxLength(MAX_EXTENDED_MESSAGE_LENGTH);
     if (!this.owner.openReceived(this, negotiated)) return this.dispatch({ type: 'OpenCollisionDump' });
     this.dispatch({

@@ -5,6 +5,7 @@
 import type { Family } from './family.js';
 import type { PathAttributes } from './attributes/types.js';
 import type { Nlri } from './nlri/types.js';
+import type { PackedPrefixes } from './nlri/prefix.js';
 import type { Capability } from './capabilities.js';
 
 export const MessageType = { Open: 1, Update: 2, Notification: 3, Keepalive: 4, RouteRefresh: 5 } as const;
@@ -47,11 +48,45 @@ export interface Announcement {
   readonly family: Family;
   readonly attributes: PathAttributes;
   readonly nlri: readonly Nlri[];
+  /** Unicast NLRI in wire form, when the producer was asked for it (CodecContext.packUnicast,
+   *  Rib.takeOutbound): readers that can use the octets do, and `nlri` is then made on demand. */
+  readonly packed?: PackedPrefixes;
 }
 
 export interface Withdrawal {
   readonly family: Family;
   readonly nlri: readonly Nlri[];
+  readonly packed?: PackedPrefixes;
+}
+
+/** An Announcement whose NLRI are packed (prefix.ts PackedPrefixes). */
+export class PackedAnnouncement implements Announcement {
+  constructor(
+    readonly family: Family,
+    readonly attributes: PathAttributes,
+    readonly packed: PackedPrefixes,
+  ) {}
+
+  get nlri(): readonly Nlri[] {
+    return this.packed.prefixes;
+  }
+}
+
+/** A Withdrawal whose NLRI are packed. */
+export class PackedWithdrawal implements Withdrawal {
+  constructor(
+    readonly family: Family,
+    readonly packed: PackedPrefixes,
+  ) {}
+
+  get nlri(): readonly Nlri[] {
+    return this.packed.prefixes;
+  }
+}
+
+/** How many NLRI, without making packed ones into objects. */
+export function nlriCount(x: Announcement | Withdrawal): number {
+  return x.packed !== undefined ? x.packed.count : x.nlri.length;
 }
 
 /** What one UPDATE said, with RFC 7606 already applied. */
@@ -75,4 +110,7 @@ export interface CodecContext {
   readonly extendedMessage: boolean;
   /** The peer is in our AS (iBGP): LOCAL_PREF is meaningful (RFC 7606 §7.6). */
   readonly ibgp: boolean;
+  /** decodeUpdate leaves IPv4 / IPv6 unicast NLRI packed (Announcement.packed): the daemon's
+   *  sessions, whose RIB reads the octets. */
+  readonly packUnicast?: boolean;
 }

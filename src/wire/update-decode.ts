@@ -18,16 +18,18 @@
  * well-known attribute. Otherwise the UpdateMessage says what happened: `treatAsWithdraw`
  * (every announced NLRI moved to `withdrawn`) or `discarded` attributes.
  *
- * One UPDATE costs one attribute object per announced family and one small object and key
- * string per NLRI; attributes are shared by all NLRI of the message.
+ * One UPDATE costs one attribute object per announced family, shared by all its NLRI, and one
+ * small object and key string per NLRI — or, with CodecContext.packUnicast (the daemon's
+ * sessions), none per IPv4 / IPv6 unicast NLRI: those stay in wire form (prefix.ts
+ * PackedPrefixes), checked as decode checks them.
  */
 import { BgpError, ErrorCode, UpdateSubcode } from './errors.js';
 import { IPV4_UNICAST, type Family } from './family.js';
-import { AS_TRANS, type Announcement, type CodecContext, type UpdateMessage, type Withdrawal } from './messages.js';
-import { ipv4UnicastCodec } from './nlri/prefix.js';
+import { AS_TRANS, PackedAnnouncement, PackedWithdrawal, type Announcement, type CodecContext, type UpdateMessage, type Withdrawal } from './messages.js';
+import { ipv4UnicastCodec, PackedPrefixes } from './nlri/prefix.js';
 import type { Nlri } from './nlri/types.js';
 import { AttrCode, AttrFlag, type PathAttributes } from './attributes/types.js';
-import { DecodedAttributes, Outcome } from './attributes/codec.js';
+import { DecodedAttributes, fieldCount, Outcome, type NlriField } from './attributes/codec.js';
 import { ATTRIBUTE_BY_CODE } from './attributes/registry.js';
 import { mergeAs4Path } from './attributes/as-path.js';
 
@@ -58,8 +60,11 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
   if (length === 4) return IPV4_END_OF_RIB;
 
   // RFC 4271 §6.3 / RFC 7606 §5.3: NLRI that cannot be parsed is Invalid Network Field.
-  const withdrawnV4 = withdrawnLength > 0 ? ipv4UnicastCodec.decode(body, 2, attrStart - 2) : NONE;
-  const nlriV4 = attrEnd < length ? ipv4UnicastCodec.decode(body, attrEnd, length) : NONE;
+  const v4 = ipv4UnicastCodec;
+  const pack = ctx.packUnicast === true;
+  const withdrawnV4: NlriField = withdrawnLength === 0 ? NONE : pack ? v4.pack!(body, 2, attrStart - 2) : v4.decode(body, 2, attrStart - 2);
+  const nlriV4: NlriField = attrEnd === length ? NONE : pack ? v4.pack!(body, attrEnd, length) : v4.decode(body, attrEnd, length);
+  const v4Count = fieldCount(nlriV4);
 
   const d = new DecodedAttributes();
 
@@ -125,12 +130,13 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
   }
 
   // RFC 4760 §5 / RFC 7606 §3 d: NEXT_HOP is mandatory, and checked, only with an NLRI field.
-  if (nlriV4.length > 0) {
+  if (v4Count > 0) {
     if (d.nextHopError !== undefined) d.withdraw(d.nextHopError);
     else if (d.nextHop === undefined) d.withdraw('missing NEXT_HOP');
   }
   const mpReach = d.mpReach;
-  const reaches = nlriV4.length > 0 || (mpReach !== undefined && mpReach.nlri.length > 0);
+  const mpCount = mpReach === undefined ? 0 : fieldCount(mpReach.nlri);
+  const reaches = v4Count > 0 || mpCount > 0;
   // RFC 7606 §3 d: a missing well-known mandatory attribute is treat-as-withdraw.
   if (reaches && d.origin === undefined) d.withdraw('missing ORIGIN');
   if (reaches && d.asPath === undefined) d.withdraw('missing AS_PATH');
@@ -140,21 +146,21 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): UpdateMessage {
   const reason = d.treatAsWithdraw;
   let withdrawn: Withdrawal[] | undefined;
   let announced: readonly Announcement[] = NONE;
-  if (withdrawnV4.length > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, withdrawnV4);
-  if (d.mpUnreach && d.mpUnreach.nlri.length > 0) withdrawn = addWithdrawn(withdrawn, d.mpUnreach.family, d.mpUnreach.nlri);
+  if (fieldCount(withdrawnV4) > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, withdrawnV4);
+  if (d.mpUnreach && fieldCount(d.mpUnreach.nlri) > 0) withdrawn = addWithdrawn(withdrawn, d.mpUnreach.family, d.mpUnreach.nlri);
   if (reason !== undefined) {
-    if (nlriV4.length > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, nlriV4);
-    if (mpReach && mpReach.nlri.length > 0) withdrawn = addWithdrawn(withdrawn, mpReach.family, mpReach.nlri);
+    if (v4Count > 0) withdrawn = addWithdrawn(withdrawn, IPV4_UNICAST, nlriV4);
+    if (mpReach && mpCount > 0) withdrawn = addWithdrawn(withdrawn, mpReach.family, mpReach.nlri);
   } else {
-    const v4 = nlriV4.length > 0 ? { family: IPV4_UNICAST, attributes: build(d, d.nextHop!, undefined), nlri: nlriV4 } : undefined;
-    const mp = mpReach && mpReach.nlri.length > 0 ? { family: mpReach.family, attributes: build(d, mpReach.nextHop, mpReach.linkLocal), nlri: mpReach.nlri } : undefined;
-    if (v4 !== undefined) announced = mp !== undefined ? [v4, mp] : [v4];
+    const inField = v4Count > 0 ? announcement(IPV4_UNICAST, build(d, d.nextHop!, undefined), nlriV4) : undefined;
+    const mp = mpReach && mpCount > 0 ? announcement(mpReach.family, build(d, mpReach.nextHop, mpReach.linkLocal), mpReach.nlri) : undefined;
+    if (inField !== undefined) announced = mp !== undefined ? [inField, mp] : [inField];
     else if (mp !== undefined) announced = [mp];
   }
 
   const result: Writable<UpdateMessage> = { announced, withdrawn: withdrawn ?? NONE, discarded: d.discarded ?? NONE };
   // RFC 4724 §2: an UPDATE holding only an empty MP_UNREACH_NLRI is that family's End-of-RIB.
-  if (attrCount === 1 && withdrawnLength === 0 && nlriV4.length === 0 && d.mpUnreach && d.mpUnreach.nlri.length === 0) {
+  if (attrCount === 1 && withdrawnLength === 0 && v4Count === 0 && d.mpUnreach && fieldCount(d.mpUnreach.nlri) === 0) {
     result.endOfRib = d.mpUnreach.family;
   }
   if (reason !== undefined) result.treatAsWithdraw = reason;
@@ -179,12 +185,26 @@ function applyAs4(d: DecodedAttributes): void {
   if (d.as4Path && d.asPath) d.asPath = mergeAs4Path(d.asPath, d.as4Path);
 }
 
-function addWithdrawn(list: Withdrawal[] | undefined, f: Family, nlri: readonly Nlri[]): Withdrawal[] {
-  if (list === undefined) return [{ family: f, nlri }];
+function announcement(f: Family, attributes: PathAttributes, nlri: NlriField): Announcement {
+  return nlri instanceof PackedPrefixes ? new PackedAnnouncement(f, attributes, nlri) : { family: f, attributes, nlri: nlri as readonly Nlri[] };
+}
+
+function withdrawal(f: Family, nlri: NlriField): Withdrawal {
+  return nlri instanceof PackedPrefixes ? new PackedWithdrawal(f, nlri) : { family: f, nlri: nlri as readonly Nlri[] };
+}
+
+/** One Withdrawal per family: a second field of a family (treat-as-withdraw, or IPv4 in both the
+ *  Withdrawn Routes field and MP_UNREACH_NLRI) joins the first as objects. */
+function addWithdrawn(list: Withdrawal[] | undefined, f: Family, nlri: NlriField): Withdrawal[] {
+  if (list === undefined) return [withdrawal(f, nlri)];
   const i = list.findIndex((w) => w.family === f);
-  if (i < 0) list.push({ family: f, nlri });
-  else list[i] = { family: f, nlri: [...list[i]!.nlri, ...nlri] };
+  if (i < 0) list.push(withdrawal(f, nlri));
+  else list[i] = { family: f, nlri: [...list[i]!.nlri, ...objects(nlri)] };
   return list;
+}
+
+function objects(nlri: NlriField): readonly Nlri[] {
+  return nlri instanceof PackedPrefixes ? nlri.prefixes : (nlri as readonly Nlri[]);
 }
 
 /** The immutable PathAttributes of one family: only the fields the UPDATE carried. */

@@ -23,6 +23,7 @@ import { afiOf, IPV4_UNICAST, IPV6_UNICAST, safiOf, type Family } from './family
 import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, type Announcement, type CodecContext, type Withdrawal } from './messages.js';
 import { nlriCodec } from './nlri/registry.js';
 import type { Nlri, NlriCodec } from './nlri/types.js';
+import { packedLength, type PackedPrefixes } from './nlri/prefix.js';
 import { AttrCode, type PathAttributes } from './attributes/types.js';
 import { finishAttr, OPTIONAL, VALUE_OFFSET } from './attributes/codec.js';
 import { writeAttributes } from './attributes/registry.js';
@@ -152,10 +153,37 @@ export class UpdateWriter {
     return i;
   }
 
+  /**
+   * Writes packed NLRI (prefix.ts PackedPrefixes) from octet `p` on at `o` while they end by
+   * `limit`: one copy of the run that fits. Returns the octet where it stopped.
+   */
+  private putPacked(octets: Buffer, p: number, limit: number): number {
+    const room = limit - this.o;
+    let q = p;
+    while (q < octets.length) {
+      const len = packedLength(octets[q]!);
+      if (q + len - p > room) break;
+      q += len;
+    }
+    octets.copy(this.buf, this.o, p, q);
+    this.o += q - p;
+    return q;
+  }
+
+  /** putNlri or putPacked; `i` is an index into `nlri`, or an octet of `packed`. */
+  private put(codec: NlriCodec, unicast: boolean, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number, limit: number): number {
+    return packed !== undefined ? this.putPacked(packed.octets, i, limit) : this.putNlri(codec, unicast, nlri, i, limit);
+  }
+
   /** Announces `ann.nlri` with `ann.attributes`, in as few messages as they fit in. */
   announce(ann: Announcement, ctx: CodecContext): void {
-    const { family: f, attributes: a, nlri } = ann;
-    if (nlri.length === 0) return;
+    const f = ann.family;
+    const a = ann.attributes;
+    // Packed: the octets are read, `nlri` (objects made on demand) never.
+    const packed = ann.packed;
+    const nlri = packed === undefined ? ann.nlri : NO_NLRI;
+    const total = packed === undefined ? nlri.length : packed.octets.length;
+    if (total === 0) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
     const max = maxLength(ctx);
@@ -163,15 +191,15 @@ export class UpdateWriter {
     const attrLength = writeAttributes(a, ctx, nlriField, scratch, 0);
     if (nlriField) {
       const fixed = HEADER_LENGTH + LENGTHS + attrLength;
-      for (let i = 0; i < nlri.length; ) {
+      for (let i = 0; i < total; ) {
         const buf = this.room(max);
         const m = this.o;
         buf.writeUInt16BE(0, m + HEADER_LENGTH);
         buf.writeUInt16BE(attrLength, m + HEADER_LENGTH + 2);
         copyAttributes(buf, m + HEADER_LENGTH + LENGTHS, attrLength);
         this.o = m + fixed;
-        const next = this.putNlri(codec, unicast, nlri, i, m + max);
-        if (next === i) throw tooLarge(codec, nlri[i]!);
+        const next = this.put(codec, unicast, packed, nlri, i, m + max);
+        if (next === i) throw tooLarge(codec, nlriAt(codec, packed, nlri, i));
         finishMessage(buf, m, this.o);
         this.messages++;
         i = next;
@@ -182,7 +210,7 @@ export class UpdateWriter {
     // Written with room for the 4-octet (extended) attribute header, which finishAttr shrinks
     // to 3 when the value fits in 255 octets; the budget assumes 4, as only saving room.
     const nhLength = codec.nextHopLength(a.nextHop, a.nextHopLinkLocal);
-    for (let i = 0; i < nlri.length; ) {
+    for (let i = 0; i < total; ) {
       const buf = this.room(max);
       const m = this.o;
       const mp = m + HEADER_LENGTH + LENGTHS;
@@ -193,8 +221,8 @@ export class UpdateWriter {
       o = codec.encodeNextHop(a.nextHop, a.nextHopLinkLocal, buf, o + 4);
       buf[o] = 0;
       this.o = o + 1;
-      const next = this.putNlri(codec, unicast, nlri, i, m + max - attrLength);
-      if (next === i) throw tooLarge(codec, nlri[i]!);
+      const next = this.put(codec, unicast, packed, nlri, i, m + max - attrLength);
+      if (next === i) throw tooLarge(codec, nlriAt(codec, packed, nlri, i));
       o = finishAttr(buf, mp, OPTIONAL, AttrCode.MpReachNlri, this.o);
       copyAttributes(buf, o, attrLength);
       o += attrLength;
@@ -209,26 +237,29 @@ export class UpdateWriter {
 
   /** Withdraws `w.nlri`: the Withdrawn Routes field for IPv4 unicast, MP_UNREACH_NLRI otherwise. */
   withdraw(w: Withdrawal, ctx: CodecContext): void {
-    const { family: f, nlri } = w;
-    if (nlri.length === 0) return;
+    const f = w.family;
+    const packed = w.packed;
+    const nlri = packed === undefined ? w.nlri : NO_NLRI;
+    const total = packed === undefined ? nlri.length : packed.octets.length;
+    if (total === 0) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
     const max = maxLength(ctx);
-    for (let i = 0; i < nlri.length; ) {
+    for (let i = 0; i < total; ) {
       const buf = this.room(max);
       const m = this.o;
       let next: number;
       if (f === IPV4_UNICAST) {
         this.o = m + HEADER_LENGTH + 2;
-        next = this.putNlri(codec, unicast, nlri, i, m + max - 2);
+        next = this.put(codec, unicast, packed, nlri, i, m + max - 2);
         buf.writeUInt16BE(this.o - (m + HEADER_LENGTH + 2), m + HEADER_LENGTH);
         buf.writeUInt16BE(0, this.o);
         this.o += 2;
       } else {
         // MP_UNREACH_NLRI value: AFI (2), SAFI (1), withdrawn routes.
-        next = this.mpUnreach(f, codec, unicast, nlri, i, m, m + max);
+        next = this.mpUnreach(f, codec, unicast, packed, nlri, i, m, m + max);
       }
-      if (next === i) throw tooLarge(codec, nlri[i]!);
+      if (next === i) throw tooLarge(codec, nlriAt(codec, packed, nlri, i));
       finishMessage(buf, m, this.o);
       this.messages++;
       i = next;
@@ -243,7 +274,7 @@ export class UpdateWriter {
       buf.writeUInt32BE(0, m + HEADER_LENGTH);
       this.o = m + HEADER_LENGTH + LENGTHS;
     } else {
-      this.mpUnreach(f, undefined, false, [], 0, m, m + MAX_MESSAGE_LENGTH);
+      this.mpUnreach(f, undefined, false, undefined, NO_NLRI, 0, m, m + MAX_MESSAGE_LENGTH);
     }
     finishMessage(buf, m, this.o);
     this.messages++;
@@ -251,19 +282,27 @@ export class UpdateWriter {
 
   /** The body of an UPDATE at `m` holding only MP_UNREACH_NLRI with NLRI from `nlri[i]` on
    *  (RFC 7606 §5.1: first); returns the index of the first NLRI left out. */
-  private mpUnreach(f: Family, codec: NlriCodec | undefined, unicast: boolean, nlri: readonly Nlri[], i: number, m: number, limit: number): number {
+  private mpUnreach(f: Family, codec: NlriCodec | undefined, unicast: boolean, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number, m: number, limit: number): number {
     const buf = this.buf;
     const mp = m + HEADER_LENGTH + LENGTHS;
     const v = mp + VALUE_OFFSET;
     buf.writeUInt16BE(afiOf(f), v);
     buf[v + 2] = safiOf(f);
     this.o = v + 3;
-    const next = codec === undefined ? i : this.putNlri(codec, unicast, nlri, i, limit);
+    const next = codec === undefined ? i : this.put(codec, unicast, packed, nlri, i, limit);
     this.o = finishAttr(buf, mp, OPTIONAL, AttrCode.MpUnreachNlri, this.o);
     buf.writeUInt16BE(0, m + HEADER_LENGTH);
     buf.writeUInt16BE(this.o - mp, m + HEADER_LENGTH + 2);
     return next;
   }
+}
+
+const NO_NLRI: readonly Nlri[] = [];
+
+/** The NLRI at `i` (an index, or an octet of `packed`), for an error message. */
+function nlriAt(codec: NlriCodec, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number): Nlri {
+  if (packed === undefined) return nlri[i]!;
+  return codec.decode(packed.octets, i, i + packedLength(packed.octets[i]!))[0]!;
 }
 
 /** For the callers that want one Buffer per message (tests, one-off sends). */

@@ -10,6 +10,7 @@
 import type { Family } from '../family.js';
 import type { CodecContext } from '../messages.js';
 import type { Nlri } from '../nlri/types.js';
+import type { PackedPrefixes } from '../nlri/prefix.js';
 import { AttrFlag, type Aggregator, type AsPathSegment, type PathAttributes, type PmsiTunnel, type RawAttribute, type LargeCommunity } from './types.js';
 
 /** RFC 7606 §2 approaches, weakest first; the strongest one met wins (§3 h). */
@@ -35,8 +36,8 @@ export class DecodedAttributes {
   as4Aggregator: Aggregator | undefined = undefined;
   /** RFC 4760 §5: NEXT_HOP only matters when the NLRI field is not empty, so its error waits. */
   nextHopError: string | undefined = undefined;
-  mpReach: { family: Family; nextHop: string; linkLocal: string | undefined; nlri: Nlri[] } | undefined = undefined;
-  mpUnreach: { family: Family; nlri: Nlri[] } | undefined = undefined;
+  mpReach: { family: Family; nextHop: string; linkLocal: string | undefined; nlri: NlriField } | undefined = undefined;
+  mpUnreach: { family: Family; nlri: NlriField } | undefined = undefined;
   /** RFC 7606 attribute discards and other attributes left out, for UpdateMessage.discarded. */
   discarded: { code: number; reason: string }[] | undefined = undefined;
 
@@ -57,6 +58,13 @@ export class DecodedAttributes {
  * why the value is malformed (the registry knows which RFC 7606 approach that calls for).
  * Throws BgpError only where RFC 7606 keeps a session reset (MP_REACH_NLRI, MP_UNREACH_NLRI).
  */
+/** An NLRI field as decoded: objects, or unicast NLRI left packed (CodecContext.packUnicast). */
+export type NlriField = readonly Nlri[] | PackedPrefixes;
+
+export function fieldCount(f: NlriField): number {
+  return Array.isArray(f) ? f.length : (f as PackedPrefixes).count;
+}
+
 export type AttrDecoder = (buf: Buffer, start: number, length: number, d: DecodedAttributes, ctx: CodecContext) => string | undefined;
 
 /** One attribute's encoder: writes the whole attribute (header included) at `o` when `a` has

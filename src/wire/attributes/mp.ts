@@ -19,25 +19,26 @@
 import { BgpError, ErrorCode, UpdateSubcode } from '../errors.js';
 import { family, familyName, type Family } from '../family.js';
 import { nlriCodec } from '../nlri/registry.js';
-import type { Nlri, NlriCodec } from '../nlri/types.js';
+import type { NlriCodec } from '../nlri/types.js';
 import { AttrCode } from './types.js';
-import type { AttrDecoder } from './codec.js';
+import type { AttrDecoder, NlriField } from './codec.js';
 
 function optionalAttributeError(message: string): BgpError {
   return new BgpError(ErrorCode.UpdateMessage, UpdateSubcode.OptionalAttributeError, message);
 }
 
-/** NLRI of `codec` in buf[start, end); a parse error is an Optional Attribute Error here. */
-function decodeNlri(codec: NlriCodec, buf: Buffer, start: number, end: number, name: string): Nlri[] {
+/** NLRI of `codec` in buf[start, end), packed when asked and the codec can; a parse error is an
+ *  Optional Attribute Error here. */
+function decodeNlri(codec: NlriCodec, buf: Buffer, start: number, end: number, name: string, pack: boolean | undefined): NlriField {
   try {
-    return codec.decode(buf, start, end);
+    return pack && codec.pack !== undefined ? codec.pack(buf, start, end) : codec.decode(buf, start, end);
   } catch (err) {
     if (err instanceof BgpError) throw optionalAttributeError(`${name}: ${err.message}`);
     throw err;
   }
 }
 
-export const decodeMpReach: AttrDecoder = (buf, start, length, d) => {
+export const decodeMpReach: AttrDecoder = (buf, start, length, d, ctx) => {
   if (length < 5) throw optionalAttributeError(`MP_REACH_NLRI length ${length}`);
   const f: Family = family(buf.readUInt16BE(start), buf[start + 2]!);
   const nhLength = buf[start + 3]!;
@@ -50,12 +51,12 @@ export const decodeMpReach: AttrDecoder = (buf, start, length, d) => {
   const { nextHop, linkLocal } = codec.decodeNextHop(buf, start + 4, nhLength);
   // The octet after the next hop is Reserved (RFC 4760 §3; it once counted SNPAs): ignored.
   const nlriStart = start + 5 + nhLength;
-  const nlri = decodeNlri(codec, buf, nlriStart, start + length, 'MP_REACH_NLRI');
+  const nlri = decodeNlri(codec, buf, nlriStart, start + length, 'MP_REACH_NLRI', ctx.packUnicast);
   d.mpReach = { family: f, nextHop, linkLocal, nlri };
   return undefined;
 };
 
-export const decodeMpUnreach: AttrDecoder = (buf, start, length, d) => {
+export const decodeMpUnreach: AttrDecoder = (buf, start, length, d, ctx) => {
   if (length < 3) throw optionalAttributeError(`MP_UNREACH_NLRI length ${length}`);
   const f: Family = family(buf.readUInt16BE(start), buf[start + 2]!);
   const codec = nlriCodec(f);
@@ -65,6 +66,6 @@ export const decodeMpUnreach: AttrDecoder = (buf, start, length, d) => {
     else d.discard(AttrCode.MpUnreachNlri, `family ${familyName(f)} not supported`);
     return undefined;
   }
-  d.mpUnreach = { family: f, nlri: decodeNlri(codec, buf, start + 3, start + length, 'MP_UNREACH_NLRI') };
+  d.mpUnreach = { family: f, nlri: decodeNlri(codec, buf, start + 3, start + length, 'MP_UNREACH_NLRI', ctx.packUnicast) };
   return undefined;
 };

@@ -83,6 +83,33 @@ export function prefixMatches(prefixKey: string, otherKey: string, minLength?: n
   return prefixContains(prefixKey, otherKey);
 }
 
+/** Octets of the packed prefix whose length octet is `bits`: 1 + ceil(bits / 8). */
+export function packedLength(bits: number): number {
+  return 1 + ((bits + 7) >> 3);
+}
+
+/**
+ * Unicast NLRI left in wire form (RFC 4271 §4.3: each a length octet and the prefix octets,
+ * host bits clear), which is also each prefix's key. A million routes then pass from one peer's
+ * UPDATE to another's without a `Prefix` object and key string each (~100 octets of garbage a
+ * route each way): the RIB reads and writes the octets, and `prefixes` makes the objects only for
+ * whoever asks (policy, tests, the API).
+ */
+export class PackedPrefixes {
+  private list: Prefix[] | undefined;
+
+  constructor(
+    readonly family: Family,
+    /** Owned by this list or a view nobody writes again (message bodies are: header.ts). */
+    readonly octets: Buffer,
+    readonly count: number,
+  ) {}
+
+  get prefixes(): readonly Prefix[] {
+    return (this.list ??= unicastCodec(this.family).decode(this.octets, 0, this.octets.length));
+  }
+}
+
 class UnicastCodec implements NlriCodec<Prefix> {
   readonly maxBits: number;
 
@@ -115,6 +142,31 @@ class UnicastCodec implements NlriCodec<Prefix> {
       o += 1 + n;
     }
     return out;
+  }
+
+  /** What decode checks, without the objects: the field as PackedPrefixes (a copy with the
+   *  host bits cleared in the rare message that sets them). */
+  pack(buf: Buffer, start: number, end: number): PackedPrefixes {
+    const maxBits = this.maxBits;
+    let count = 0;
+    let dirty = false;
+    for (let o = start; o < end; count++) {
+      const bits = buf[o]!;
+      if (bits > maxBits) throw invalid(`prefix length ${bits} exceeds ${maxBits}`);
+      const n = (bits + 7) >> 3;
+      if (o + 1 + n > end) throw invalid(`prefix of length ${bits} overruns the field`);
+      if (bits & 7 && (buf[o + n]! & (0xff >> (bits & 7))) !== 0) dirty = true;
+      o += 1 + n;
+    }
+    if (!dirty) return new PackedPrefixes(this.family, buf.subarray(start, end), count);
+    const copy = Buffer.from(buf.subarray(start, end));
+    for (let o = 0; o < copy.length; ) {
+      const bits = copy[o]!;
+      const n = (bits + 7) >> 3;
+      if (bits & 7) copy[o + n] = copy[o + n]! & (0xff << (8 - (bits & 7)));
+      o += 1 + n;
+    }
+    return new PackedPrefixes(this.family, copy, count);
   }
 
   encodedLength(nlri: Prefix): number {

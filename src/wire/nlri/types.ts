@@ -10,6 +10,7 @@
  * labels and ESI, RFC 7432 §7) leave those out of the key.
  */
 import type { Family } from '../family.js';
+import type { PackedPrefixes } from './prefix.js';
 
 export interface Nlri {
   readonly key: string;
@@ -26,6 +27,9 @@ export interface NlriCodec<T extends Nlri = Nlri> {
   /** Decodes every NLRI in buf[start, end). Throws BgpError(UPDATE, InvalidNetworkField or
    *  OptionalAttributeError per RFC 7606 §5.3) when the field cannot be parsed. */
   decode(buf: Buffer, start: number, end: number): T[];
+  /** IPv4 / IPv6 unicast only: the same checks as decode, the NLRI left in wire form
+   *  (prefix.ts PackedPrefixes). */
+  pack?(buf: Buffer, start: number, end: number): PackedPrefixes;
   /** Octets `encode` will write for this NLRI. */
   encodedLength(nlri: T): number;
   /** Writes the NLRI at `offset`, returns the offset after it. */
