@@ -138,7 +138,7 @@ export class AdjRibOut {
     if (w.head >= 0 && budget > 0) {
       if (octets !== undefined) {
         const got = this.drainPacked(w, budget, octets, at);
-        if (got > 0) withdrawn.push(new PackedWithdrawal(this.family, new PackedPrefixes(this.family, octets.subarray(at, this.packedEnd), got)));
+        if (got > 0) withdrawn.push(new PackedWithdrawal(this.family, new PackedPrefixes(this.family, octets, at, this.packedEnd, got)));
         at = this.packedEnd;
         n = got;
       } else {
@@ -152,7 +152,7 @@ export class AdjRibOut {
       const attributes = this.sets.get(b.code - FIRST_CODE);
       if (octets !== undefined) {
         const got = this.drainPacked(b, budget - n, octets, at);
-        if (got > 0) announced.push(new PackedAnnouncement(this.family, attributes, new PackedPrefixes(this.family, octets.subarray(at, this.packedEnd), got)));
+        if (got > 0) announced.push(new PackedAnnouncement(this.family, attributes, new PackedPrefixes(this.family, octets, at, this.packedEnd, got)));
         at = this.packedEnd;
         n += got;
       } else {

@@ -313,8 +313,8 @@ export class Rib {
       const packed = w.packed;
       if (packed !== undefined) {
         // Straight from the message's octets: no prefix objects (prefix.ts PackedPrefixes).
-        const octets = packed.octets;
-        for (let o = 0; o < octets.length; o += packedLength(octets[o]!)) {
+        const octets = packed.buf;
+        for (let o = packed.start; o < packed.end; o += packedLength(octets[o]!)) {
           const id = loc.findAt(octets, o);
           if (id >= 0) this.forgetId(st, counts, w.family, loc, id, undefined);
         }
@@ -336,8 +336,8 @@ export class Rib {
       const loc = this.locRib(family);
       const packed = a.packed;
       if (packed !== undefined && policy === undefined) {
-        const octets = packed.octets;
-        for (let o = 0; o < octets.length; o += packedLength(octets[o]!)) {
+        const octets = packed.buf;
+        for (let o = packed.start; o < packed.end; o += packedLength(octets[o]!)) {
           this.learn(st, counts, family, loc, loc.obtainAt(octets, o), undefined, recv, recv, eligible, ++this.sequence);
         }
         continue;

@@ -157,10 +157,12 @@ export class UpdateWriter {
    * Writes packed NLRI (prefix.ts PackedPrefixes) from octet `p` on at `o` while they end by
    * `limit`: one copy of the run that fits. Returns the octet where it stopped.
    */
-  private putPacked(octets: Buffer, p: number, limit: number): number {
+  private putPacked(packed: PackedPrefixes, p: number, limit: number): number {
+    const octets = packed.buf;
+    const end = packed.end;
     const room = limit - this.o;
     let q = p;
-    while (q < octets.length) {
+    while (q < end) {
       const len = packedLength(octets[q]!);
       if (q + len - p > room) break;
       q += len;
@@ -170,9 +172,9 @@ export class UpdateWriter {
     return q;
   }
 
-  /** putNlri or putPacked; `i` is an index into `nlri`, or an octet of `packed`. */
+  /** putNlri or putPacked; `i` is an index into `nlri`, or an offset in `packed.buf`. */
   private put(codec: NlriCodec, unicast: boolean, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number, limit: number): number {
-    return packed !== undefined ? this.putPacked(packed.octets, i, limit) : this.putNlri(codec, unicast, nlri, i, limit);
+    return packed !== undefined ? this.putPacked(packed, i, limit) : this.putNlri(codec, unicast, nlri, i, limit);
   }
 
   /** Announces `ann.nlri` with `ann.attributes`, in as few messages as they fit in. */
@@ -182,8 +184,9 @@ export class UpdateWriter {
     // Packed: the octets are read, `nlri` (objects made on demand) never.
     const packed = ann.packed;
     const nlri = packed === undefined ? ann.nlri : NO_NLRI;
-    const total = packed === undefined ? nlri.length : packed.octets.length;
-    if (total === 0) return;
+    const first = packed === undefined ? 0 : packed.start;
+    const total = packed === undefined ? nlri.length : packed.end;
+    if (total === first) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
     const max = maxLength(ctx);
@@ -191,7 +194,7 @@ export class UpdateWriter {
     const attrLength = writeAttributes(a, ctx, nlriField, scratch, 0);
     if (nlriField) {
       const fixed = HEADER_LENGTH + LENGTHS + attrLength;
-      for (let i = 0; i < total; ) {
+      for (let i = first; i < total; ) {
         const buf = this.room(max);
         const m = this.o;
         buf.writeUInt16BE(0, m + HEADER_LENGTH);
@@ -210,7 +213,7 @@ export class UpdateWriter {
     // Written with room for the 4-octet (extended) attribute header, which finishAttr shrinks
     // to 3 when the value fits in 255 octets; the budget assumes 4, as only saving room.
     const nhLength = codec.nextHopLength(a.nextHop, a.nextHopLinkLocal);
-    for (let i = 0; i < total; ) {
+    for (let i = first; i < total; ) {
       const buf = this.room(max);
       const m = this.o;
       const mp = m + HEADER_LENGTH + LENGTHS;
@@ -240,12 +243,13 @@ export class UpdateWriter {
     const f = w.family;
     const packed = w.packed;
     const nlri = packed === undefined ? w.nlri : NO_NLRI;
-    const total = packed === undefined ? nlri.length : packed.octets.length;
-    if (total === 0) return;
+    const first = packed === undefined ? 0 : packed.start;
+    const total = packed === undefined ? nlri.length : packed.end;
+    if (total === first) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
     const max = maxLength(ctx);
-    for (let i = 0; i < total; ) {
+    for (let i = first; i < total; ) {
       const buf = this.room(max);
       const m = this.o;
       let next: number;
@@ -302,7 +306,7 @@ const NO_NLRI: readonly Nlri[] = [];
 /** The NLRI at `i` (an index, or an octet of `packed`), for an error message. */
 function nlriAt(codec: NlriCodec, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number): Nlri {
   if (packed === undefined) return nlri[i]!;
-  return codec.decode(packed.octets, i, i + packedLength(packed.octets[i]!))[0]!;
+  return codec.decode(packed.buf, i, i + packedLength(packed.buf[i]!))[0]!;
 }
 
 /** For the callers that want one Buffer per message (tests, one-off sends). */

@@ -128,7 +128,9 @@ test('other families stay objects with packUnicast', () => {
 
 /** The packed form of a list of prefixes. */
 function pack(family: number, nlri: readonly { key: string }[]): PackedPrefixes {
-  return new PackedPrefixes(family, Buffer.from(nlri.map((p) => p.key).join(''), 'latin1'), nlri.length);
+  // Offsets inside a larger buffer, as the RIB's batches are.
+  const octets = Buffer.from('\xff\xff' + nlri.map((p) => p.key).join('') + '\xff', 'latin1');
+  return new PackedPrefixes(family, octets, 2, octets.length - 1, nlri.length);
 }
 
 test('the UpdateWriter writes packed lists byte for byte as it writes objects, split across messages alike', () => {

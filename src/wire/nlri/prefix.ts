@@ -100,13 +100,22 @@ export class PackedPrefixes {
 
   constructor(
     readonly family: Family,
-    /** Owned by this list or a view nobody writes again (message bodies are: header.ts). */
-    readonly octets: Buffer,
+    /** buf[start, end) holds the prefixes; a buffer nobody writes there again (message bodies
+     *  are such: header.ts). Kept as offsets, not a view: a Buffer view costs an object of its
+     *  own, and there is one list per UPDATE in and per attribute set out. */
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
     readonly count: number,
   ) {}
 
+  /** The octets, as a view. */
+  get octets(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
   get prefixes(): readonly Prefix[] {
-    return (this.list ??= unicastCodec(this.family).decode(this.octets, 0, this.octets.length));
+    return (this.list ??= unicastCodec(this.family).decode(this.buf, this.start, this.end));
   }
 }
 
@@ -158,7 +167,7 @@ class UnicastCodec implements NlriCodec<Prefix> {
       if (bits & 7 && (buf[o + n]! & (0xff >> (bits & 7))) !== 0) dirty = true;
       o += 1 + n;
     }
-    if (!dirty) return new PackedPrefixes(this.family, buf.subarray(start, end), count);
+    if (!dirty) return new PackedPrefixes(this.family, buf, start, end, count);
     const copy = Buffer.from(buf.subarray(start, end));
     for (let o = 0; o < copy.length; ) {
       const bits = copy[o]!;
@@ -166,7 +175,7 @@ class UnicastCodec implements NlriCodec<Prefix> {
       if (bits & 7) copy[o + n] = copy[o + n]! & (0xff << (8 - (bits & 7)));
       o += 1 + n;
     }
-    return new PackedPrefixes(this.family, copy, count);
+    return new PackedPrefixes(this.family, copy, 0, copy.length, count);
   }
 
   encodedLength(nlri: Prefix): number {
