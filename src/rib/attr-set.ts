@@ -395,6 +395,37 @@ export class AttrSets {
     return this.intern(patched(base, patch));
   }
 
+  /**
+   * What goes to an external peer (RFC 4271 §5.1) for `base` without confederation segments or
+   * unknown attributes: `asn` prepended, next hop `nextHop`, no LOCAL_PREF, ORIGINATOR_ID or
+   * CLUSTER_LIST, MED only when `keepMed` — export-rules.ts says why — interned. Equal to
+   * derive() with the patch export-rules.ts would make, built field by field in the codec's
+   * order.
+   */
+  toExternal(base: PathAttributes, asn: number, nextHop: string, keepMed: boolean): PathAttributes {
+    let path = this.prependedPath;
+    if (base.asPath !== this.prependBase || asn !== this.prependAsn) {
+      path = this.prependedPath = prependAsPath(base.asPath, asn);
+      this.prependBase = base.asPath;
+      this.prependAsn = asn;
+    }
+    const a: Mutable<PathAttributes> = { origin: base.origin, asPath: path, nextHop };
+    if (keepMed) a.med = base.med;
+    if (base.atomicAggregate) a.atomicAggregate = true;
+    if (base.aggregator !== undefined) a.aggregator = base.aggregator;
+    if (base.communities !== undefined) a.communities = base.communities;
+    if (base.extCommunities !== undefined) a.extCommunities = base.extCommunities;
+    if (base.largeCommunities !== undefined) a.largeCommunities = base.largeCommunities;
+    if (base.pmsiTunnel !== undefined) a.pmsiTunnel = base.pmsiTunnel;
+    return this.intern(a);
+  }
+
+  /** toExternal's last prepend: interned sets share their AS_PATH, so one peer's routes mostly
+   *  prepend to the same array. */
+  private prependBase: readonly AsPathSegment[] | undefined = undefined;
+  private prependAsn = -1;
+  private prependedPath: AsPathSegment[] = [];
+
   /** AS_PATH with `asn` prepended (RFC 4271 §5.1.2, sending to an external peer). */
   prependAs(base: PathAttributes, asn: number): PathAttributes {
     return this.cached(this.prepended, base, asn, () => this.derive(base, { asPath: prependAsPath(base.asPath, asn) }));

@@ -61,6 +61,11 @@ export function exportAttributes(
       patch.nextHop = localNextHop(family, target.localAddress, target.localAddressV6);
       patch.nextHopLinkLocal = undefined;
     }
+  } else if (attrs.unknown === undefined && !attrs.asPath.some(isConfedSegment)) {
+    // The common external case, built directly (no patch object; the prepended AS_PATH shared
+    // by every set with the same path): ~1 µs a derivation less with a set per 10 routes.
+    const keepMed = attrs.med !== undefined && !medFromOtherAs(attrs, source);
+    return ctx.attrSets.toExternal(attrs, target.localAs, localNextHop(family, target.localAddress, target.localAddressV6), keepMed);
   } else {
     const path = attrs.asPath.some(isConfedSegment) ? attrs.asPath.filter((s) => !isConfedSegment(s)) : attrs.asPath;
     patch.asPath = prependAsPath(path, target.localAs);

@@ -137,3 +137,36 @@ test('export policy runs last and can reject or modify', () => {
   assert.deepEqual(a.communities, [7]);
   assert.deepEqual(a.asPath, seq(LOCAL_AS, 65099), 'the policy saw the attributes after the export rules');
 });
+
+test('the direct external build gives the very set the generic derivation gives, for every attribute', async () => {
+  const { AttrSets, prependAsPath } = await import('../../src/rib/attr-set.js');
+  const { exportAttributes } = await import('../../src/rib/export-rules.js');
+  const sets = new AttrSets();
+  const target = peer(2, { localAddress: '203.0.113.2' });
+  const bases = [
+    attrs(),
+    attrs({ asPath: seq(65001, 7), med: 30, localPref: 500, communities: [42, 43], atomicAggregate: true, aggregator: { asn: 65001, address: '10.0.0.1' } }),
+    attrs({ nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1', extCommunities: [0x0002fde900000064n], largeCommunities: [[65001, 1, 2]] }),
+    attrs({ originatorId: '10.0.0.9', clusterList: ['10.0.0.8'], med: 5 }),
+    attrs({ asPath: [] }),
+  ];
+  for (const [source, keepsMed] of [[peer(1), false], [ipeer(3), false], [undefined, true]] as const) {
+    for (const b of bases) {
+      const base = sets.intern(b);
+      const family = base.nextHop.includes(':') ? IPV6_UNICAST : IPV4_UNICAST;
+      const got = exportAttributes({ attrSets: sets, clusterId: ROUTER_ID }, family, base, source, target)!;
+      // RFC 4271 §5.1.4: a MED learned from an internal peer whose path holds another AS is not ours to send.
+      const med = keepsMed || (source !== undefined && source.peerAs === LOCAL_AS && base.asPath.length === 0) ? base.med : undefined;
+      const want = sets.derive(base, {
+        asPath: prependAsPath(base.asPath, LOCAL_AS),
+        nextHop: family === IPV6_UNICAST ? '::ffff:203.0.113.2' : '203.0.113.2',
+        nextHopLinkLocal: undefined,
+        localPref: undefined,
+        originatorId: undefined,
+        clusterList: undefined,
+        med,
+      });
+      assert.equal(got, want, JSON.stringify({ base, source: source?.id }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    }
+  }
+});
