@@ -4,7 +4,7 @@
  *
  *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6|evpn ...]
  *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes N] [--stall-seconds 60]
- *       [--out FILE] [--no-write]
+ *       [--repeat N] [--out FILE] [--no-write]
  *
  * One namespace `bgpt-benchprop-<pid>` with 10.99.0.1-3/32 and fd00:99::1-3/128 on lo:
  * tester AS 65001 (.2) → target AS 65000 (.1) → monitor AS 65002 (.3), all eBGP. Per scenario:
@@ -12,6 +12,9 @@
  * without the scenario's family (BIRD: no EVPN) gets a row saying so, not a run.
  * Figures: routes/s from the tester's first UPDATE to the last route at the monitor, peak RSS
  * (VmHWM) and RSS once all routes are in, full-withdrawal time. See bench/README.md.
+ * --repeat N: every target N times per scenario, the targets taking turns (a shared machine's
+ * slow spells then fall on all of them alike); the row shown is the run with the median routes/s,
+ * its notes giving the range.
  *
  * Needs root (network namespaces). Everything started is stopped by PID, and the namespace
  * deleted, on success, failure and Ctrl-C.
@@ -187,6 +190,8 @@ interface Options {
   /** undefined: each scenario's own cap (Scenario.gobgpDefaultMax). */
   gobgpMax: number | undefined;
   stallSeconds: number;
+  /** Runs per target and scenario (the median is reported). */
+  repeat: number;
   outFile: string;
   write: boolean;
 }
@@ -199,6 +204,7 @@ function parseOptions(): Options {
       targets: { type: 'string' },
       'gobgp-max-routes': { type: 'string' },
       'stall-seconds': { type: 'string', default: '60' },
+      repeat: { type: 'string', default: '1' },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -221,9 +227,21 @@ function parseOptions(): Options {
     targets: targets as TargetName[],
     gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes'),
     stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
+    repeat: num(values.repeat, '--repeat') ?? 1,
     outFile: values.out ?? resultFile('propagation'),
     write: !values['no-write'],
   };
+}
+
+/** The run with the median routes/s (the lower of the middle two for an even count), its notes
+ *  giving every run's rate; a failed run, if any, instead (so the exit status says so). */
+function median(runs: Row[]): Row {
+  const failed = runs.find((r) => !r.ok && r.notApplicable !== true);
+  if (failed !== undefined || runs.length === 1) return failed ?? runs[0]!;
+  const sorted = [...runs].sort((a, b) => (a.routesPerSec ?? 0) - (b.routesPerSec ?? 0));
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  mid.notes.push(`median of ${runs.length} runs (routes/s: ${runs.map((r) => rate(r.routesPerSec)).join(', ')})`);
+  return mid;
 }
 
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : (kib / 1024).toFixed(0));
@@ -270,22 +288,28 @@ async function main(): Promise<number> {
       const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, load: loadavg()[0] ?? 0, notes: ['no daemon: the peers\' own limit'] };
       fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => ({})));
       rows.push(ceiling);
-      for (const t of runnable) {
-        const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax ?? s.gobgpDefaultMax) : routes;
-        const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
-        const lacks = TARGETS[t].lacks?.(s.family);
-        if (lacks !== undefined) {
-          row.notes.push(`not applicable: ${lacks}`);
-          row.notApplicable = true;
-          rows.push(row);
-          log(`\n== ${s.name}: ${t} not applicable (${lacks})`);
-          continue;
+      const runs = new Map<TargetName, Row[]>(runnable.map((t) => [t, []]));
+      for (let round = 1; round <= opts.repeat; round++) {
+        for (const t of runnable) {
+          const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax ?? s.gobgpDefaultMax) : routes;
+          const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
+          const lacks = TARGETS[t].lacks?.(s.family);
+          if (lacks !== undefined) {
+            if (round > 1) continue;
+            row.notes.push(`not applicable: ${lacks}`);
+            row.notApplicable = true;
+            runs.get(t)!.push(row);
+            log(`\n== ${s.name}: ${t} not applicable (${lacks})`);
+            continue;
+          }
+          if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
+          if (opts.repeat > 1) log(`\n-- run ${round} of ${opts.repeat}`);
+          await benchTarget(lab, t, s, n, opts, row);
+          runs.get(t)!.push(row);
+          log(`  → ${rate(row.routesPerSec)} routes/s, withdraw ${secs(row.withdrawMs)} s, VmHWM ${mib(row.hwmKiB)} MiB ${row.notes.join('; ')}`);
         }
-        if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
-        await benchTarget(lab, t, s, n, opts, row);
-        rows.push(row);
-        log(`  → ${rate(row.routesPerSec)} routes/s, withdraw ${secs(row.withdrawMs)} s, VmHWM ${mib(row.hwmKiB)} MiB ${row.notes.join('; ')}`);
       }
+      for (const t of runnable) rows.push(median(runs.get(t)!));
     }
   } finally {
     await lab.destroy();
@@ -304,7 +328,8 @@ async function main(): Promise<number> {
       'withdraw s: from the first withdrawal written to the last withdrawal seen. RSS: the target daemon\'s VmHWM ' +
       '(peak over the run), VmRSS just after it started (idle, no session) and when the monitor had every route; ' +
       'MiB per 1M routes: (with routes − idle) scaled to a million routes. load before: 1-minute load average just before ' +
-      'that run (the machine may be shared). Each target is a fresh process per scenario.',
+      'that run (the machine may be shared). Each target is a fresh process per run; with --repeat the targets take turns and ' +
+      'each row is the run with the median routes/s.',
     '',
   ].join('\n');
   publish(doc, opts.outFile, opts.write);
