@@ -181,11 +181,7 @@ export class UpdateWriter {
   announce(ann: Announcement, ctx: CodecContext): void {
     const f = ann.family;
     const a = ann.attributes;
-    // Packed: the octets are read, `nlri` (objects made on demand) never.
-    const packed = ann.packed;
-    const nlri = packed === undefined ? ann.nlri : NO_NLRI;
-    const first = packed === undefined ? 0 : packed.start;
-    const total = packed === undefined ? nlri.length : packed.end;
+    const { packed, nlri, first, total } = runOf(ann);
     if (total === first) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
@@ -241,10 +237,7 @@ export class UpdateWriter {
   /** Withdraws `w.nlri`: the Withdrawn Routes field for IPv4 unicast, MP_UNREACH_NLRI otherwise. */
   withdraw(w: Withdrawal, ctx: CodecContext): void {
     const f = w.family;
-    const packed = w.packed;
-    const nlri = packed === undefined ? w.nlri : NO_NLRI;
-    const first = packed === undefined ? 0 : packed.start;
-    const total = packed === undefined ? nlri.length : packed.end;
+    const { packed, nlri, first, total } = runOf(w);
     if (total === first) return;
     const codec = codecOf(f);
     const unicast = f === IPV4_UNICAST || f === IPV6_UNICAST;
@@ -302,6 +295,14 @@ export class UpdateWriter {
 }
 
 const NO_NLRI: readonly Nlri[] = [];
+
+/** Where a list's NLRI are: indexes `first`..`total` of `nlri`, or, packed, offsets in
+ *  `packed.buf` — then the octets are read and `nlri` (objects made on demand) never is. */
+function runOf(x: Announcement | Withdrawal): { packed: PackedPrefixes | undefined; nlri: readonly Nlri[]; first: number; total: number } {
+  const packed = x.packed;
+  if (packed === undefined) return { packed, nlri: x.nlri, first: 0, total: x.nlri.length };
+  return { packed, nlri: NO_NLRI, first: packed.start, total: packed.end };
+}
 
 /** The NLRI at `i` (an index, or an octet of `packed`), for an error message. */
 function nlriAt(codec: NlriCodec, packed: PackedPrefixes | undefined, nlri: readonly Nlri[], i: number): Nlri {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rib } from '../../src/rib/rib.js';
+import { AttrSets, prependAsPath } from '../../src/rib/attr-set.js';
+import { exportAttributes } from '../../src/rib/export-rules.js';
 import { IPV4_UNICAST, IPV6_UNICAST } from '../../src/wire/family.js';
 import type { RibPeer } from '../../src/rib/types.js';
 import { LOCAL_AS, ROUTER_ID, announce, attrs, flatten, ipeer, peer, prefix, prefix6, seq } from './helpers.js';
@@ -138,9 +140,7 @@ test('export policy runs last and can reject or modify', () => {
   assert.deepEqual(a.asPath, seq(LOCAL_AS, 65099), 'the policy saw the attributes after the export rules');
 });
 
-test('the direct external build gives the very set the generic derivation gives, for every attribute', async () => {
-  const { AttrSets, prependAsPath } = await import('../../src/rib/attr-set.js');
-  const { exportAttributes } = await import('../../src/rib/export-rules.js');
+test('the direct external build gives the very set the generic derivation gives, for every attribute', () => {
   const sets = new AttrSets();
   const target = peer(2, { localAddress: '203.0.113.2' });
   const bases = [
