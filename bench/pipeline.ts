@@ -30,7 +30,7 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { r
 const name = ALIASES[positionals[0] ?? 'ten'];
 if (name === undefined) throw new Error(`scenario: one of ${Object.keys(ALIASES).join(', ')}`);
 const scenario = SCENARIOS[name];
-const routes = Number(values.routes ?? scenario.defaultRoutes);
+const routes = Number(values.routes ?? scenario.defaultSizes.at(-1)!);
 const repeat = Number(values.repeat ?? 1);
 const enc = encode(scenario, routes);
 const family = familyOf(enc.afi, enc.safi);

@@ -2,7 +2,7 @@
  * Route propagation benchmark (issue 8, part 1): bgpiped, BIRD 2, FRR bgpd and gobgpd, one
  * after another on this machine, between the same lean tester and monitor.
  *
- *   node dist/bench/propagation/run.js [--routes N] [--scenario v4-one-attr|v4-attr-per-10|v6|evpn ...]
+ *   node dist/bench/propagation/run.js [--routes N[,N...]] [--scenario v4-one-attr|v4-attr-per-10|v6|evpn ...]
  *       [--targets bgpiped,bird,frr,gobgpd|none] [--gobgp-max-routes N] [--stall-seconds 60]
  *       [--repeat N] [--out FILE] [--no-write]
  *
@@ -185,7 +185,8 @@ async function benchTarget(lab: Lab, name: TargetName, s: Scenario, routes: numb
 
 interface Options {
   scenarios: ScenarioName[];
-  routes: number | undefined;
+  /** Table sizes for every scenario; undefined: each scenario's own (Scenario.defaultSizes). */
+  routes: number[] | undefined;
   targets: TargetName[];
   /** undefined: each scenario's own cap (Scenario.gobgpDefaultMax). */
   gobgpMax: number | undefined;
@@ -223,7 +224,7 @@ function parseOptions(): Options {
   };
   return {
     scenarios: scenarios as ScenarioName[],
-    routes: num(values.routes, '--routes'),
+    routes: values.routes?.split(',').map((r) => positiveInt(r, '--routes')),
     targets: targets as TargetName[],
     gobgpMax: num(values['gobgp-max-routes'], '--gobgp-max-routes'),
     stallSeconds: num(values['stall-seconds'], '--stall-seconds') ?? 60,
@@ -268,6 +269,39 @@ function table(rows: Row[]): string[] {
   return lines;
 }
 
+/** One scenario at one table size: the tester→monitor ceiling, then every target `repeat` times,
+ *  the targets taking turns; a row per target (the median run). */
+async function benchScenario(lab: Lab, s: Scenario, routes: number, runnable: TargetName[], opts: Options): Promise<Row[]> {
+  const rows: Row[] = [];
+  log(`\n== ${s.name}: tester → monitor directly (ceiling), ${routes} routes`);
+  const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, load: loadavg()[0] ?? 0, notes: ['no daemon: the peers\' own limit'] };
+  fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => ({})));
+  rows.push(ceiling);
+  const runs = new Map<TargetName, Row[]>(runnable.map((t) => [t, []]));
+  for (let round = 1; round <= opts.repeat; round++) {
+    for (const t of runnable) {
+      const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax ?? s.gobgpDefaultMax) : routes;
+      const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
+      const lacks = TARGETS[t].lacks?.(s.family);
+      if (lacks !== undefined) {
+        if (round > 1) continue;
+        row.notes.push(`not applicable: ${lacks}`);
+        row.notApplicable = true;
+        runs.get(t)!.push(row);
+        log(`\n== ${s.name}: ${t} not applicable (${lacks})`);
+        continue;
+      }
+      if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
+      if (opts.repeat > 1) log(`\n-- run ${round} of ${opts.repeat}`);
+      await benchTarget(lab, t, s, n, opts, row);
+      runs.get(t)!.push(row);
+      log(`  → ${rate(row.routesPerSec)} routes/s, withdraw ${secs(row.withdrawMs)} s, VmHWM ${mib(row.hwmKiB)} MiB ${row.notes.join('; ')}`);
+    }
+  }
+  for (const t of runnable) rows.push(median(runs.get(t)!));
+  return rows;
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions();
   const pre = preflight('propagation benchmark', PEERS_JS, opts.targets, TARGETS);
@@ -283,33 +317,7 @@ async function main(): Promise<number> {
     }
     for (const name of opts.scenarios) {
       const s = SCENARIOS[name];
-      const routes = opts.routes ?? s.defaultRoutes;
-      log(`\n== ${s.name}: tester → monitor directly (ceiling), ${routes} routes`);
-      const ceiling: Row = { scenario: s, target: 'tester→monitor (ceiling)', routes, ok: false, load: loadavg()[0] ?? 0, notes: ['no daemon: the peers\' own limit'] };
-      fillRow(ceiling, await runPeers(lab, { scenario: s.name, routes, mode: 'direct', stallSeconds: 10, settleMs: 200 }, () => ({})));
-      rows.push(ceiling);
-      const runs = new Map<TargetName, Row[]>(runnable.map((t) => [t, []]));
-      for (let round = 1; round <= opts.repeat; round++) {
-        for (const t of runnable) {
-          const n = t === 'gobgpd' ? Math.min(routes, opts.gobgpMax ?? s.gobgpDefaultMax) : routes;
-          const row: Row = { scenario: s, target: t, routes: n, ok: false, load: loadavg()[0] ?? 0, notes: [] };
-          const lacks = TARGETS[t].lacks?.(s.family);
-          if (lacks !== undefined) {
-            if (round > 1) continue;
-            row.notes.push(`not applicable: ${lacks}`);
-            row.notApplicable = true;
-            runs.get(t)!.push(row);
-            log(`\n== ${s.name}: ${t} not applicable (${lacks})`);
-            continue;
-          }
-          if (n < routes) row.notes.push(`capped at ${n.toLocaleString('en-US')} of ${routes.toLocaleString('en-US')} (--gobgp-max-routes)`);
-          if (opts.repeat > 1) log(`\n-- run ${round} of ${opts.repeat}`);
-          await benchTarget(lab, t, s, n, opts, row);
-          runs.get(t)!.push(row);
-          log(`  → ${rate(row.routesPerSec)} routes/s, withdraw ${secs(row.withdrawMs)} s, VmHWM ${mib(row.hwmKiB)} MiB ${row.notes.join('; ')}`);
-        }
-      }
-      for (const t of runnable) rows.push(median(runs.get(t)!));
+      for (const routes of opts.routes ?? s.defaultSizes) rows.push(...(await benchScenario(lab, s, routes, runnable, opts)));
     }
   } finally {
     await lab.destroy();
