@@ -31,18 +31,18 @@ const MIN_ROWS = 1024;
 
 export class PathRows {
   /** Next row of the same destination, -1 at the end; for a free row, the next free one. */
-  next = new Int32Array(MIN_ROWS);
+  next: Int32Array;
   /** Source slot (rib.ts): 0 is this speaker. */
-  source = new Int32Array(MIN_ROWS);
+  source: Int32Array;
   /** After import policy (equal to `recv` when there is none or it changed nothing; `recv` when
    *  policy rejected the path, which ACCEPTED then says). */
-  attr = new Int32Array(MIN_ROWS);
+  attr: Int32Array;
   /** As the peer sent it (Adj-RIB-In, RFC 4271 §3.2 "unprocessed routing information"). */
-  recv = new Int32Array(MIN_ROWS);
+  recv: Int32Array;
   /** Receive order (RFC 5004: the oldest external path wins a tie). A double: a long-lived
    *  daemon may count past 2^31. */
-  seq = new Float64Array(MIN_ROWS);
-  flags = new Uint8Array(MIN_ROWS);
+  seq: Float64Array;
+  flags: Uint8Array;
   /** EVPN / VPN / RTC only: the NLRI the path was announced with, whose labels or ESI may differ
    *  from another source's for the same key (nlri-identity.ts). Unicast rows keep none. */
   readonly nlri: (Nlri | undefined)[] | undefined;
@@ -50,7 +50,14 @@ export class PathRows {
   private freeHead = -1;
   private used = 0;
 
-  constructor(keepNlri: boolean) {
+  /** `rows`: the columns' initial length (loc-rib.ts UNICAST_RESERVE). */
+  constructor(keepNlri: boolean, rows = MIN_ROWS) {
+    this.next = new Int32Array(rows);
+    this.source = new Int32Array(rows);
+    this.attr = new Int32Array(rows);
+    this.recv = new Int32Array(rows);
+    this.seq = new Float64Array(rows);
+    this.flags = new Uint8Array(rows);
     this.nlri = keepNlri ? [] : undefined;
   }
 

@@ -68,3 +68,23 @@ test('packed UPDATEs in and packed batches out: the same table, the same routes 
   assert.equal(gone.length, 1);
   assert.deepEqual(drain(packed, true), gone);
 });
+
+test('a unicast table grows past the ids it starts with (loc-rib.ts UNICAST_RESERVE) and keeps every route', () => {
+  const rib = new Rib({ localAs: LOCAL_AS, routerId: ROUTER_ID });
+  rib.addPeer(peer(1));
+  rib.addPeer(peer(2));
+  rib.takeOutbound(2);
+  const n = 300_000; // more than 2^18
+  const nlri = Array.from({ length: n }, (_, i) => ({ key: String.fromCharCode(32, 100, (i >> 16) & 255, (i >> 8) & 255, i & 255), length: 32 }));
+  const ctx = { ...CTX, packUnicast: true };
+  for (const m of encodeUpdates({ family: IPV4_UNICAST, attributes: attrs({ communities: [1] }), nlri }, CTX)) rib.receive(1, decodeUpdate(m.subarray(19), ctx));
+  assert.equal(rib.routeCount(IPV4_UNICAST), n);
+  // Every key came through the growth intact: what peer 2 is sent is exactly what came in.
+  const sent = new Set<string>();
+  for (let b = rib.takeOutbound(2, 50_000, false); b !== undefined; b = rib.takeOutbound(2, 50_000, false)) for (const a of b.announced) for (const x of a.nlri) sent.add(x.key);
+  assert.equal(sent.size, n);
+  for (const i of [0, 1023, 262_143, 262_144, n - 1]) assert.ok(sent.has(nlri[i]!.key), `route ${i} sent`);
+  for (const m of encodeWithdrawals({ family: IPV4_UNICAST, nlri: nlri.slice(0, 262_145) }, CTX)) rib.receive(1, decodeUpdate(m.subarray(19), ctx));
+  assert.equal(rib.routeCount(IPV4_UNICAST), n - 262_145);
+  assert.deepEqual([...rib.adjRibIn(1, IPV4_UNICAST)].map((r) => r.nlri.key).sort(), nlri.slice(262_145).map((x) => x.key).sort());
+});
