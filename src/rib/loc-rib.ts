@@ -146,34 +146,34 @@ export class LocRib {
   /** Unicast: the destination id of the packed prefix at `octets[o]` (prefix.ts PackedPrefixes,
    *  checked by the codec), -1 if none. */
   findAt(octets: Uint8Array, o: number): number {
-    const h = hashPacked(octets, o);
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[i]!;
-      if (s === 0) return -1;
-      if (this.hashes[s - 1] === h && this.sameKeyAt(s - 1, octets, o)) return s - 1;
-    }
+    const found = this.probeAt(octets, o, hashPacked(octets, o));
+    return found >= 0 ? found : -1;
   }
 
   /** Unicast: the destination for the packed prefix at `octets[o]`, created empty when there is
    *  none. */
   obtainAt(octets: Uint8Array, o: number): number {
     const h = hashPacked(octets, o);
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = h & mask;
-    for (; ; i = (i + 1) & mask) {
-      const s = slots[i]!;
-      if (s === 0) break;
-      if (this.hashes[s - 1] === h && this.sameKeyAt(s - 1, octets, o)) return s - 1;
-    }
-    const id = this.insert(h, i);
+    const found = this.probeAt(octets, o, h);
+    if (found >= 0) return found;
+    const id = this.insert(h, ~found);
     const n = keyLength(octets[o]!);
     const at = id * this.stride;
     const bytes = this.keyBytes;
     for (let k = 0; k < n; k++) bytes[at + k] = octets[o + k]!;
     return id;
+  }
+
+  /** Unicast: the id of the packed prefix at `octets[o]` (hash `h`) if in the table, else ~i for
+   *  the empty slot `i` its probe ended on (where insert() puts it). */
+  private probeAt(octets: Uint8Array, o: number, h: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return ~i;
+      if (this.hashes[s - 1] === h && this.sameKeyAt(s - 1, octets, o)) return s - 1;
+    }
   }
 
   /** Unicast: writes destination `id`'s prefix in wire form at `out[o]`; returns the offset after it. */
